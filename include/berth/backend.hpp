@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+
+namespace berth {
+
+enum class BackendKind { docker, podman };
+
+const char* to_string(BackendKind kind);
+
+/// What is on the other end of an endpoint, learnt from /_ping, /version and /info.
+struct BackendInfo {
+    BackendKind kind = BackendKind::docker;
+    bool rootless = false;
+    std::string engine_version;     ///< e.g. "20.10.24" or "4.3.1"
+    std::string server_api_version; ///< the highest Docker API version the server speaks
+    std::string api_version;        ///< negotiated: min(berth's, server's); used in every path
+    std::string libpod_api_version; ///< Podman only: version used for /libpod paths
+    std::string operating_system;
+    std::string architecture;
+    std::string endpoint;           ///< the endpoint URI this was read from
+
+    bool is_podman() const { return kind == BackendKind::podman; }
+};
+
+}  // namespace berth

@@ -1,0 +1,165 @@
+#pragma once
+// Value types for creating and inspecting containers. They describe what a
+// compose service needs, in engine terms, and nothing about HTTP.
+
+#include <berth/health.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth {
+
+/// A published port: container_port/protocol reachable on host_ip:host_port.
+/// host_port 0 lets the engine choose; inspect tells which it chose.
+struct PortBinding {
+    int container_port = 0;
+    std::string protocol = "tcp";
+    std::string host_ip;  ///< empty: all interfaces
+    int host_port = 0;
+};
+
+/// A bind mount, named volume or tmpfs in a container.
+struct Mount {
+    enum class Type { bind, volume, tmpfs };
+    Type type = Type::bind;
+    std::string source;  ///< host path (bind) or volume name (volume); empty for tmpfs
+    std::string target;
+    bool read_only = false;
+    std::optional<std::int64_t> tmpfs_size_bytes;
+};
+
+struct DeviceMapping {
+    std::string host_path;
+    std::string container_path;
+    std::string permissions = "rwm";
+};
+
+struct Ulimit {
+    std::string name;
+    std::int64_t soft = 0;
+    std::int64_t hard = 0;
+};
+
+struct RestartPolicy {
+    std::string name;  ///< "", "no", "always", "unless-stopped", "on-failure"
+    int maximum_retry_count = 0;
+};
+
+/// Everything needed to create a container.
+struct ContainerSpec {
+    std::string name;  ///< empty: the engine picks one
+    std::string image;
+    std::optional<std::vector<std::string>> command;     ///< unset: the image's CMD
+    std::optional<std::vector<std::string>> entrypoint;  ///< unset: the image's ENTRYPOINT
+    std::map<std::string, std::string> environment;
+    std::map<std::string, std::string> labels;
+    std::string hostname;
+    std::string domainname;
+    std::string user;
+    std::string working_dir;
+    bool tty = false;
+    bool open_stdin = false;
+    bool init = false;
+    bool privileged = false;
+    std::vector<PortBinding> ports;
+    std::vector<std::string> exposed_ports;  ///< "80/tcp": exposed without publishing
+    std::vector<Mount> mounts;
+    std::vector<std::string> cap_add;
+    std::vector<std::string> cap_drop;
+    std::vector<std::string> security_opt;
+    std::vector<DeviceMapping> devices;
+    std::vector<Ulimit> ulimits;
+    std::vector<std::string> extra_hosts;  ///< "host:ip"
+    std::map<std::string, std::string> sysctls;
+    std::optional<std::int64_t> shm_size_bytes;
+    std::string network;                ///< network to attach at creation
+    std::vector<std::string> network_aliases;
+    std::optional<Healthcheck> healthcheck;
+    std::string stop_signal;
+    std::optional<std::chrono::seconds> stop_timeout;
+    RestartPolicy restart;
+};
+
+/// The state of a container, as inspect reports it.
+struct ContainerState {
+    std::string status;  ///< created, running, paused, restarting, removing, exited, dead
+    bool running = false;
+    bool oom_killed = false;
+    int exit_code = 0;
+    int pid = 0;
+    std::string error;
+    std::string started_at;
+    std::string finished_at;
+    HealthStatus health = HealthStatus::none;
+    int failing_streak = 0;
+    std::vector<HealthProbe> health_log;
+};
+
+struct NetworkAttachment {
+    std::string network;
+    std::string ip_address;
+    std::vector<std::string> aliases;
+};
+
+/// A container as inspect reports it.
+struct ContainerInfo {
+    std::string id;
+    std::string name;  ///< without the leading "/"
+    std::string image;     ///< the reference it was created from
+    std::string image_id;
+    std::string hostname;
+    bool tty = false;
+    ContainerState state;
+    std::map<std::string, std::string> labels;
+    std::vector<std::string> environment;  ///< "KEY=value" as the engine reports it
+    std::optional<Healthcheck> healthcheck;
+    std::vector<PortBinding> ports;  ///< published ports with the host ports in effect
+    std::vector<NetworkAttachment> networks;
+    std::vector<Mount> mounts;
+    int restart_count = 0;
+};
+
+/// One line of a container listing.
+struct ContainerSummary {
+    std::string id;
+    std::vector<std::string> names;  ///< without leading "/"
+    std::string image;
+    std::string state;  ///< running, exited, ...
+    std::string status; ///< human text, e.g. "Up 3 seconds (healthy)"
+    std::map<std::string, std::string> labels;
+};
+
+/// Filters for listing containers, networks and volumes.
+struct ListFilter {
+    bool all = true;  ///< containers: include stopped ones
+    std::vector<std::string> labels;  ///< "key" or "key=value"; all must match
+    std::vector<std::string> names;
+};
+
+struct RemoveOptions {
+    bool force = false;
+    bool volumes = false;  ///< remove anonymous volumes with the container
+};
+
+/// Which log streams to read, and whether to keep following.
+struct LogOptions {
+    bool stdout_stream = true;
+    bool stderr_stream = true;
+    bool follow = false;
+    bool timestamps = false;
+    std::optional<int> tail;  ///< last N lines; unset: all
+};
+
+enum class OutputStream { stdin_stream = 0, stdout_stream = 1, stderr_stream = 2 };
+
+/// Logs read in full (not following), split by stream.
+struct ContainerLogs {
+    std::string stdout_text;
+    std::string stderr_text;
+};
+
+}  // namespace berth

@@ -1,0 +1,120 @@
+#pragma once
+// The errors berth throws. Each carries the context a user needs to act on it:
+// which operation, on what, what the engine answered, and what to try next.
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace berth {
+
+/// Base of every berth error; what() is a complete, human-readable message.
+class Error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Why no engine could be talked to at an endpoint.
+enum class UnreachableReason {
+    absent,             ///< nothing at that path or address (no socket file, no such host)
+    permission_denied,  ///< the socket exists but this user may not open it
+    refused,            ///< the socket or port exists but nobody is listening
+    tls,                ///< the TLS handshake or certificate check failed
+    protocol,           ///< something answered, but not as a Docker or Podman engine
+    other,
+};
+
+const char* to_string(UnreachableReason reason);
+
+/// The engine at an endpoint could not be reached at all.
+class EngineUnreachable : public Error {
+public:
+    EngineUnreachable(std::string endpoint, UnreachableReason reason, std::string detail);
+
+    const std::string& endpoint() const { return endpoint_; }
+    UnreachableReason reason() const { return reason_; }
+    const std::string& detail() const { return detail_; }
+
+private:
+    std::string endpoint_;
+    UnreachableReason reason_;
+    std::string detail_;
+};
+
+/// One place discovery looked for an engine, and what it found there.
+struct DiscoveryAttempt {
+    std::string source;    ///< e.g. "DOCKER_HOST", "/run/podman/podman.sock"
+    std::string endpoint;  ///< the endpoint tried, empty when the source was not set
+    std::string outcome;   ///< why it was not used
+};
+
+/// No engine answered anywhere discovery looked.
+class NoEngineFound : public Error {
+public:
+    explicit NoEngineFound(std::vector<DiscoveryAttempt> attempts);
+    const std::vector<DiscoveryAttempt>& attempts() const { return attempts_; }
+
+private:
+    std::vector<DiscoveryAttempt> attempts_;
+};
+
+/// The engine answered a request with an error, either as an HTTP status or
+/// as an error object inside a stream that began with 200.
+class EngineError : public Error {
+public:
+    EngineError(std::string operation, std::string target, int http_status,
+                std::string engine_message);
+
+    const std::string& operation() const { return operation_; }
+    const std::string& target() const { return target_; }
+    /// 0 when the error arrived inside a successful stream.
+    int http_status() const { return http_status_; }
+    const std::string& engine_message() const { return engine_message_; }
+
+private:
+    std::string operation_;
+    std::string target_;
+    int http_status_;
+    std::string engine_message_;
+};
+
+/// 404: the container, image, network, volume or exec does not exist.
+class NotFound : public EngineError {
+public:
+    using EngineError::EngineError;
+};
+
+/// 409: a name is taken, or the object is in a state that forbids the operation.
+class Conflict : public EngineError {
+public:
+    using EngineError::EngineError;
+};
+
+/// The connection failed in the middle of an exchange (reset, torn chunk,
+/// malformed frame), or a request ran out of time.
+class TransportError : public Error {
+public:
+    TransportError(std::string operation, std::string target, std::string detail);
+    const std::string& operation() const { return operation_; }
+    const std::string& detail() const { return detail_; }
+
+private:
+    std::string operation_;
+    std::string target_;
+    std::string detail_;
+};
+
+/// A request was cancelled through its CancelToken.
+class Cancelled : public Error {
+public:
+    explicit Cancelled(const std::string& operation);
+};
+
+/// Bad input given to berth itself (an endpoint that does not parse, a
+/// missing build context, ...).
+class UsageError : public Error {
+public:
+    using Error::Error;
+};
+
+}  // namespace berth

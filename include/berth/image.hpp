@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth {
+
+struct ImageInfo {
+    std::string id;
+    std::vector<std::string> tags;  ///< repo:tag as the engine stores them
+    std::vector<std::string> digests;
+    std::int64_t size_bytes = 0;
+    std::string created;
+    std::map<std::string, std::string> labels;
+    std::vector<std::string> environment;
+    std::optional<std::vector<std::string>> command;
+    std::optional<std::vector<std::string>> entrypoint;
+    std::string working_dir;
+    std::string user;
+};
+
+/// A progress line from a build, pull, push or import stream.
+struct Progress {
+    std::string message;  ///< build output, or "status id: progress" text
+    std::string id;       ///< layer or step id when the engine gives one
+};
+
+using ProgressCallback = std::function<void(const Progress&)>;
+
+/// Build an image from a folder on this machine.
+struct BuildOptions {
+    std::string context_dir;
+    /// Relative to the context; empty: "Containerfile" if present, else "Dockerfile".
+    std::string dockerfile;
+    std::vector<std::string> tags;  ///< "name:tag"
+    std::map<std::string, std::string> build_args;
+    std::map<std::string, std::string> labels;
+    std::string target;
+    bool no_cache = false;
+    bool pull = false;  ///< try to pull a newer base; false keeps local-only builds offline
+};
+
+struct PushOptions {
+    /// Skip TLS verification (Podman, which does not treat localhost registries
+    /// as insecure). Docker decides by its own insecure-registries list.
+    bool tls_verify = true;
+};
+
+/// Splits "registry:5000/name:tag@digest" into its parts. A reference without
+/// a tag gets "latest", as engines do.
+struct ImageReference {
+    std::string repository;  ///< everything before the tag, registry included
+    std::string tag;
+    std::string digest;
+
+    static ImageReference parse(const std::string& reference);
+    std::string str() const;
+};
+
+/// Whether two image names denote the same image, accounting for the
+/// prefixes engines add: "docker.io/library/", and Podman's "localhost/".
+bool same_image_name(const std::string& a, const std::string& b);
+
+}  // namespace berth

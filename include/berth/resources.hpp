@@ -1,0 +1,80 @@
+#pragma once
+// Networks, volumes, exec and events: the smaller resource families.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth {
+
+struct NetworkSpec {
+    std::string name;
+    std::string driver = "bridge";
+    std::map<std::string, std::string> labels;
+    bool internal = false;
+    bool attachable = false;
+    bool enable_ipv6 = false;
+};
+
+struct NetworkInfo {
+    std::string id;
+    std::string name;
+    std::string driver;
+    std::map<std::string, std::string> labels;
+};
+
+struct VolumeSpec {
+    std::string name;
+    std::string driver = "local";
+    std::map<std::string, std::string> labels;
+    std::map<std::string, std::string> driver_options;
+};
+
+struct VolumeInfo {
+    std::string name;
+    std::string driver;
+    std::string mountpoint;
+    std::map<std::string, std::string> labels;
+};
+
+struct ExecOptions {
+    std::map<std::string, std::string> environment;
+    std::string user;
+    std::string working_dir;
+    bool tty = false;
+    std::optional<std::string> stdin_data;  ///< written to the command's stdin, then closed
+};
+
+struct ExecResult {
+    int exit_code = 0;
+    std::string stdout_text;
+    std::string stderr_text;
+};
+
+/// An engine event, normalised across Docker and Podman.
+struct Event {
+    std::string type;    ///< container, image, network, volume, ...
+    std::string action;  ///< create, start, die, health_status, ... (no ": healthy" suffix)
+    std::string id;      ///< the object's id
+    std::string name;    ///< the object's name when the engine gives one
+    /// For health_status events: "healthy", "unhealthy" or "starting", from
+    /// Docker's "health_status: healthy" action or Podman's separate field.
+    std::string health_status;
+    std::optional<int> exit_code;  ///< for die events
+    std::map<std::string, std::string> attributes;
+    std::int64_t time_nanoseconds = 0;
+};
+
+struct EventFilter {
+    std::vector<std::string> types;    ///< container, image, ...
+    std::vector<std::string> events;   ///< start, die, health_status, ...
+    std::vector<std::string> labels;   ///< "key" or "key=value"
+    std::vector<std::string> containers;
+    std::optional<std::chrono::system_clock::time_point> since;
+    std::optional<std::chrono::system_clock::time_point> until;
+};
+
+}  // namespace berth
