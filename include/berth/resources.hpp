@@ -45,7 +45,6 @@ struct ExecOptions {
     std::string user;
     std::string working_dir;
     bool tty = false;
-    std::optional<std::string> stdin_data;  ///< written to the command's stdin, then closed
 };
 
 struct ExecResult {

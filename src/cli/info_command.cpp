@@ -1,0 +1,117 @@
+// `berth info`: which engines answer, and what they are.
+
+#include "commands.hpp"
+
+#include <berth/discovery.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+namespace berth::cli {
+
+namespace {
+
+constexpr const char* info_usage = R"(usage: berth info [--host URI] [--all] [--json]
+
+Shows the engine berth would use (the first that answers, in discovery order).
+  --host URI   use this engine (unix:///path or tcp://host:port)
+  --all        probe every known place, including each user's rootless Podman
+               socket under /run/user, and show every engine that answers
+  --json       print JSON instead of a table
+)";
+
+nlohmann::json describe(const BackendInfo& backend, const std::string& source) {
+    return {{"source", source},
+            {"endpoint", backend.endpoint},
+            {"backend", to_string(backend.kind)},
+            {"rootless", backend.rootless},
+            {"engine_version", backend.engine_version},
+            {"api_version", backend.api_version},
+            {"server_api_version", backend.server_api_version},
+            {"libpod_api_version", backend.libpod_api_version}};
+}
+
+void print_row(const nlohmann::json& engine) {
+    std::cout << engine["backend"].get<std::string>() << "\t"
+              << (engine["rootless"].get<bool>() ? "rootless" : "rootful") << "\tAPI "
+              << engine["api_version"].get<std::string>() << "\tengine "
+              << engine["engine_version"].get<std::string>() << "\t"
+              << engine["endpoint"].get<std::string>() << "\n";
+}
+
+/// Every place an engine may listen on this machine, named or not.
+std::vector<Candidate> every_known_place(const DiscoveryOptions& options) {
+    std::vector<Candidate> places = discovery_candidates(options);
+    DiscoveryOptions defaults = options;
+    defaults.explicit_endpoint.reset();
+    defaults.getenv = [](const std::string& name) -> std::optional<std::string> {
+        if (name == "DOCKER_HOST" || name == "CONTAINER_HOST" || name == "DOCKER_CONTEXT") return {};
+        const char* value = std::getenv(name.c_str());
+        return value && *value ? std::optional<std::string>(value) : std::nullopt;
+    };
+    for (auto& place : discovery_candidates(defaults)) places.push_back(place);
+    std::error_code error;
+    for (const auto& user_dir : std::filesystem::directory_iterator("/run/user", error)) {
+        for (const char* name : {"podman/podman.sock", "docker.sock"}) {
+            auto socket = user_dir.path() / name;
+            if (std::filesystem::exists(socket)) {
+                places.push_back({socket.string(), Endpoint::parse("unix://" + socket.string()), {}});
+            }
+        }
+    }
+    return places;
+}
+
+}  // namespace
+
+int info_command(const Arguments& arguments) {
+    DiscoveryOptions options;
+    bool all = false;
+    bool json = false;
+    for (std::size_t i = 0; i < arguments.size(); ++i) {
+        const std::string& argument = arguments[i];
+        if (argument == "--all") {
+            all = true;
+        } else if (argument == "--json") {
+            json = true;
+        } else if (argument == "--host" && i + 1 < arguments.size()) {
+            options.explicit_endpoint = arguments[++i];
+        } else if (argument == "--help" || argument == "-h") {
+            std::cout << info_usage;
+            return 0;
+        } else {
+            std::cerr << "berth info: unknown option '" << argument << "'\n" << info_usage;
+            return 2;
+        }
+    }
+
+    nlohmann::json engines = nlohmann::json::array();
+    if (!all) {
+        Engine engine = discover_engine(options);
+        engines.push_back(describe(engine.backend(), "discovery"));
+    } else {
+        std::set<std::string> seen;
+        std::vector<DiscoveryAttempt> failures;
+        for (const auto& place : every_known_place(options)) {
+            if (!place.endpoint || !seen.insert(place.endpoint->uri()).second) continue;
+            try {
+                Engine engine(*place.endpoint);
+                engines.push_back(describe(engine.backend(), place.source));
+            } catch (const EngineUnreachable& error) {
+                failures.push_back({place.source, place.endpoint->uri(), error.what()});
+            }
+        }
+        if (engines.empty()) throw NoEngineFound(std::move(failures));
+    }
+    if (json) {
+        std::cout << (all ? engines : engines[0]).dump(2) << "\n";
+    } else {
+        for (const auto& engine : engines) print_row(engine);
+    }
+    return 0;
+}
+
+}  // namespace berth::cli

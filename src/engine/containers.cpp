@@ -1,0 +1,400 @@
+// Container operations: create, start, stop, kill, remove, inspect, list,
+// wait, logs and copying files in and out.
+
+#include <berth/engine.hpp>
+
+#include "engine/archive.hpp"
+#include "engine/engine_state.hpp"
+#include "engine/streams.hpp"
+
+namespace berth {
+
+namespace {
+
+using nlohmann::json;
+
+std::int64_t nanoseconds(std::chrono::nanoseconds duration) { return duration.count(); }
+
+json healthcheck_json(const Healthcheck& check) {
+    json body = json::object();
+    body["Test"] = check.test;
+    if (check.interval.count()) body["Interval"] = nanoseconds(check.interval);
+    if (check.timeout.count()) body["Timeout"] = nanoseconds(check.timeout);
+    if (check.start_period.count()) body["StartPeriod"] = nanoseconds(check.start_period);
+    if (check.start_interval.count()) body["StartInterval"] = nanoseconds(check.start_interval);
+    if (check.retries) body["Retries"] = check.retries;
+    return body;
+}
+
+std::optional<Healthcheck> parse_healthcheck(const json& raw) {
+    if (!raw.is_object()) return std::nullopt;
+    Healthcheck check;
+    check.test = string_list(raw, "Test");
+    if (check.test.empty()) return std::nullopt;
+    auto duration = [&raw](const char* key) {
+        return std::chrono::nanoseconds(raw.value(key, std::int64_t{0}));
+    };
+    check.interval = duration("Interval");
+    check.timeout = duration("Timeout");
+    check.start_period = duration("StartPeriod");
+    check.start_interval = duration("StartInterval");
+    check.retries = raw.value("Retries", 0);
+    return check;
+}
+
+std::string port_key(const PortBinding& port) {
+    return std::to_string(port.container_port) + "/" + port.protocol;
+}
+
+json create_body(const ContainerSpec& spec) {
+    json body = json::object();
+    body["Image"] = spec.image;
+    if (spec.command) body["Cmd"] = *spec.command;
+    if (spec.entrypoint) body["Entrypoint"] = *spec.entrypoint;
+    json environment = json::array();
+    for (const auto& [name, value] : spec.environment) environment.push_back(name + "=" + value);
+    body["Env"] = environment;
+    body["Labels"] = spec.labels;
+    if (!spec.hostname.empty()) body["Hostname"] = spec.hostname;
+    if (!spec.domainname.empty()) body["Domainname"] = spec.domainname;
+    if (!spec.user.empty()) body["User"] = spec.user;
+    if (!spec.working_dir.empty()) body["WorkingDir"] = spec.working_dir;
+    body["Tty"] = spec.tty;
+    body["OpenStdin"] = spec.open_stdin;
+    if (!spec.stop_signal.empty()) body["StopSignal"] = spec.stop_signal;
+    if (spec.stop_timeout) body["StopTimeout"] = spec.stop_timeout->count();
+    if (spec.healthcheck) body["Healthcheck"] = healthcheck_json(*spec.healthcheck);
+
+    json exposed = json::object();
+    for (const auto& port : spec.exposed_ports) exposed[port] = json::object();
+    json host = json::object();
+    json bindings = json::object();
+    for (const auto& port : spec.ports) {
+        exposed[port_key(port)] = json::object();
+        json binding = json::object();
+        binding["HostIp"] = port.host_ip;
+        binding["HostPort"] = port.host_port ? std::to_string(port.host_port) : "";
+        bindings[port_key(port)].push_back(binding);
+    }
+    if (!exposed.empty()) body["ExposedPorts"] = exposed;
+    if (!bindings.empty()) host["PortBindings"] = bindings;
+
+    json mounts = json::array();
+    json tmpfs = json::object();
+    for (const auto& mount : spec.mounts) {
+        if (mount.type == Mount::Type::tmpfs) {
+            std::string options = mount.read_only ? "ro" : "rw";
+            if (mount.tmpfs_size_bytes) options += ",size=" + std::to_string(*mount.tmpfs_size_bytes);
+            tmpfs[mount.target] = options;
+            continue;
+        }
+        json item = json::object();
+        item["Type"] = mount.type == Mount::Type::bind ? "bind" : "volume";
+        item["Source"] = mount.source;
+        item["Target"] = mount.target;
+        item["ReadOnly"] = mount.read_only;
+        mounts.push_back(item);
+    }
+    if (!mounts.empty()) host["Mounts"] = mounts;
+    if (!tmpfs.empty()) host["Tmpfs"] = tmpfs;
+    if (!spec.cap_add.empty()) host["CapAdd"] = spec.cap_add;
+    if (!spec.cap_drop.empty()) host["CapDrop"] = spec.cap_drop;
+    if (!spec.security_opt.empty()) host["SecurityOpt"] = spec.security_opt;
+    if (!spec.devices.empty()) {
+        json devices = json::array();
+        for (const auto& device : spec.devices) {
+            devices.push_back({{"PathOnHost", device.host_path},
+                               {"PathInContainer", device.container_path},
+                               {"CgroupPermissions", device.permissions}});
+        }
+        host["Devices"] = devices;
+    }
+    if (!spec.ulimits.empty()) {
+        json ulimits = json::array();
+        for (const auto& limit : spec.ulimits) {
+            ulimits.push_back({{"Name", limit.name}, {"Soft", limit.soft}, {"Hard", limit.hard}});
+        }
+        host["Ulimits"] = ulimits;
+    }
+    if (!spec.extra_hosts.empty()) host["ExtraHosts"] = spec.extra_hosts;
+    if (!spec.sysctls.empty()) host["Sysctls"] = spec.sysctls;
+    if (spec.shm_size_bytes) host["ShmSize"] = *spec.shm_size_bytes;
+    if (spec.init) host["Init"] = true;
+    if (spec.privileged) host["Privileged"] = true;
+    if (!spec.restart.name.empty()) {
+        host["RestartPolicy"] = {{"Name", spec.restart.name},
+                                 {"MaximumRetryCount", spec.restart.maximum_retry_count}};
+    }
+    if (!spec.network.empty()) {
+        host["NetworkMode"] = spec.network;
+        json endpoint = json::object();
+        if (!spec.network_aliases.empty()) endpoint["Aliases"] = spec.network_aliases;
+        body["NetworkingConfig"] = {{"EndpointsConfig", {{spec.network, endpoint}}}};
+    }
+    body["HostConfig"] = host;
+    return body;
+}
+
+ContainerInfo parse_container(const json& raw) {
+    ContainerInfo info;
+    info.id = string_field(raw, "Id");
+    info.name = string_field(raw, "Name");
+    if (!info.name.empty() && info.name[0] == '/') info.name.erase(0, 1);
+    info.image_id = string_field(raw, "Image");
+    const json config = raw.contains("Config") ? raw["Config"] : json::object();
+    info.image = string_field(config, "Image");
+    info.hostname = string_field(config, "Hostname");
+    info.tty = config.value("Tty", false);
+    info.labels = string_map(config, "Labels");
+    info.environment = string_list(config, "Env");
+    if (config.contains("Healthcheck")) info.healthcheck = parse_healthcheck(config["Healthcheck"]);
+    info.restart_count = raw.value("RestartCount", 0);
+
+    const json state = raw.contains("State") ? raw["State"] : json::object();
+    info.state.status = string_field(state, "Status");
+    info.state.running = state.value("Running", false);
+    info.state.oom_killed = state.value("OOMKilled", false);
+    info.state.exit_code = state.value("ExitCode", 0);
+    info.state.pid = state.value("Pid", 0);
+    info.state.error = string_field(state, "Error");
+    info.state.started_at = string_field(state, "StartedAt");
+    info.state.finished_at = string_field(state, "FinishedAt");
+    // Docker and Podman's compat API say "Health"; older libpod said "Healthcheck".
+    for (const char* key : {"Health", "Healthcheck"}) {
+        if (!state.contains(key) || !state[key].is_object()) continue;
+        const json& health = state[key];
+        info.state.health = health_status_from_string(string_field(health, "Status"));
+        info.state.failing_streak = health.value("FailingStreak", 0);
+        if (health.contains("Log") && health["Log"].is_array()) {
+            for (const auto& entry : health["Log"]) {
+                info.state.health_log.push_back({entry.value("ExitCode", 0),
+                                                 string_field(entry, "Output"),
+                                                 string_field(entry, "Start"),
+                                                 string_field(entry, "End")});
+            }
+        }
+        break;
+    }
+
+    const json settings = raw.contains("NetworkSettings") ? raw["NetworkSettings"] : json::object();
+    if (settings.contains("Ports") && settings["Ports"].is_object()) {
+        for (const auto& [key, bindings] : settings["Ports"].items()) {
+            if (!bindings.is_array()) continue;
+            auto slash = key.find('/');
+            for (const auto& binding : bindings) {
+                PortBinding port;
+                port.container_port = std::atoi(key.substr(0, slash).c_str());
+                port.protocol = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
+                port.host_ip = string_field(binding, "HostIp");
+                port.host_port = std::atoi(string_field(binding, "HostPort").c_str());
+                info.ports.push_back(port);
+            }
+        }
+    }
+    if (settings.contains("Networks") && settings["Networks"].is_object()) {
+        for (const auto& [name, network] : settings["Networks"].items()) {
+            info.networks.push_back(
+                {name, string_field(network, "IPAddress"), string_list(network, "Aliases")});
+        }
+    }
+    if (raw.contains("Mounts") && raw["Mounts"].is_array()) {
+        for (const auto& entry : raw["Mounts"]) {
+            Mount mount;
+            std::string type = string_field(entry, "Type");
+            mount.type = type == "volume" ? Mount::Type::volume
+                         : type == "tmpfs" ? Mount::Type::tmpfs
+                                           : Mount::Type::bind;
+            mount.source = type == "volume" ? string_field(entry, "Name") : string_field(entry, "Source");
+            mount.target = string_field(entry, "Destination");
+            mount.read_only = !entry.value("RW", true);
+            info.mounts.push_back(mount);
+        }
+    }
+    return info;
+}
+
+}  // namespace
+
+const char* to_string(HealthStatus status) {
+    switch (status) {
+        case HealthStatus::starting:
+            return "starting";
+        case HealthStatus::healthy:
+            return "healthy";
+        case HealthStatus::unhealthy:
+            return "unhealthy";
+        case HealthStatus::none:
+            break;
+    }
+    return "none";
+}
+
+HealthStatus health_status_from_string(const std::string& text) {
+    if (text == "starting") return HealthStatus::starting;
+    if (text == "healthy") return HealthStatus::healthy;
+    if (text == "unhealthy") return HealthStatus::unhealthy;
+    return HealthStatus::none;
+}
+
+std::string Engine::container_create(const ContainerSpec& spec) {
+    auto request = state_->request("POST", state_->api("/containers/create"), "create container",
+                                   spec.name.empty() ? spec.image : spec.name);
+    if (!spec.name.empty()) request.query.emplace_back("name", spec.name);
+    request.headers.push_back("Content-Type: application/json");
+    request.body = create_body(spec).dump();
+    auto answer = state_->send_json(request);
+    return string_field(answer, "Id");
+}
+
+bool Engine::container_start(const std::string& container) {
+    auto request = state_->request(
+        "POST", state_->api("/containers/" + path_segment(container) + "/start"), "start container",
+        container);
+    return state_->send(request, {304}).status != 304;
+}
+
+bool Engine::container_stop(const std::string& container, std::optional<std::chrono::seconds> timeout) {
+    auto request = state_->request(
+        "POST", state_->api("/containers/" + path_segment(container) + "/stop"), "stop container",
+        container);
+    if (timeout) {
+        request.query.emplace_back("t", std::to_string(timeout->count()));
+        request.timeout = std::chrono::milliseconds(*timeout) + state_->options.request_timeout;
+    } else {
+        request.stream = true;  // the container's own stop timeout decides
+    }
+    return state_->send(request, {304}).status != 304;
+}
+
+void Engine::container_kill(const std::string& container, const std::string& signal) {
+    auto request = state_->request(
+        "POST", state_->api("/containers/" + path_segment(container) + "/kill"), "kill container",
+        container);
+    request.query.emplace_back("signal", signal);
+    state_->send(request);
+}
+
+void Engine::container_remove(const std::string& container, const RemoveOptions& options) {
+    auto request = state_->request("DELETE", state_->api("/containers/" + path_segment(container)),
+                                   "remove container", container);
+    if (options.force) request.query.emplace_back("force", "1");
+    if (options.volumes) request.query.emplace_back("v", "1");
+    state_->send(request);
+}
+
+ContainerInfo Engine::container_inspect(const std::string& container) {
+    auto request = state_->request(
+        "GET", state_->api("/containers/" + path_segment(container) + "/json"), "inspect container",
+        container);
+    return parse_container(state_->send_json(request));
+}
+
+std::optional<ContainerInfo> Engine::container_find(const std::string& container) {
+    try {
+        return container_inspect(container);
+    } catch (const NotFound&) {
+        return std::nullopt;
+    }
+}
+
+std::vector<ContainerSummary> Engine::container_list(const ListFilter& filter) {
+    auto request = state_->request("GET", state_->api("/containers/json"), "list containers");
+    if (filter.all) request.query.emplace_back("all", "1");
+    request.query.emplace_back("filters", filters_json(filter));
+    std::vector<ContainerSummary> result;
+    for (const auto& raw : state_->send_json(request)) {
+        ContainerSummary summary;
+        summary.id = string_field(raw, "Id");
+        for (auto name : string_list(raw, "Names")) {
+            if (!name.empty() && name[0] == '/') name.erase(0, 1);
+            summary.names.push_back(name);
+        }
+        summary.image = string_field(raw, "Image");
+        summary.state = string_field(raw, "State");
+        summary.status = string_field(raw, "Status");
+        summary.labels = string_map(raw, "Labels");
+        result.push_back(std::move(summary));
+    }
+    return result;
+}
+
+int Engine::container_wait(const std::string& container, const CancelToken& cancel) {
+    auto request = state_->request(
+        "POST", state_->api("/containers/" + path_segment(container) + "/wait"), "wait for container",
+        container);
+    request.stream = true;
+    request.cancel = cancel;
+    auto answer = state_->send_json(request);
+    if (answer.contains("Error") && answer["Error"].is_object()) {
+        std::string message = string_field(answer["Error"], "Message");
+        if (!message.empty()) throw EngineError(request.operation, container, 0, message);
+    }
+    return answer.value("StatusCode", -1);
+}
+
+void Engine::container_logs(const std::string& container, const LogOptions& options,
+                            const OutputCallback& callback, const CancelToken& cancel) {
+    bool tty = container_inspect(container).tty;
+    auto request = state_->request(
+        "GET", state_->api("/containers/" + path_segment(container) + "/logs"), "read logs of",
+        container);
+    request.query = {{"stdout", options.stdout_stream ? "1" : "0"},
+                     {"stderr", options.stderr_stream ? "1" : "0"},
+                     {"follow", options.follow ? "1" : "0"},
+                     {"timestamps", options.timestamps ? "1" : "0"}};
+    if (options.tail) request.query.emplace_back("tail", std::to_string(*options.tail));
+    request.stream = options.follow;
+    request.cancel = cancel;
+    detail::FrameDemuxer demuxer(callback);
+    request.on_data = [&](std::string_view bytes) {
+        if (tty) {
+            callback(OutputStream::stdout_stream, bytes);
+        } else {
+            demuxer.feed(bytes);
+        }
+        return true;
+    };
+    state_->send(request);
+    if (!tty) demuxer.finish();
+}
+
+ContainerLogs Engine::container_logs(const std::string& container, const LogOptions& options) {
+    ContainerLogs logs;
+    LogOptions once = options;
+    once.follow = false;
+    container_logs(container, once, [&logs](OutputStream stream, std::string_view data) {
+        (stream == OutputStream::stderr_stream ? logs.stderr_text : logs.stdout_text).append(data);
+    });
+    return logs;
+}
+
+void Engine::put_archive(const std::string& container, const std::string& destination_dir,
+                         const std::string& tar) {
+    auto request = state_->request(
+        "PUT", state_->api("/containers/" + path_segment(container) + "/archive"),
+        "copy into container", container + ":" + destination_dir);
+    request.query.emplace_back("path", destination_dir);
+    request.headers.push_back("Content-Type: application/x-tar");
+    request.body = tar;
+    state_->send(request);
+}
+
+std::string Engine::get_archive(const std::string& container, const std::string& path) {
+    auto request = state_->request(
+        "GET", state_->api("/containers/" + path_segment(container) + "/archive"),
+        "copy out of container", container + ":" + path);
+    request.query.emplace_back("path", path);
+    return state_->send(request).body;
+}
+
+void Engine::copy_to_container(const std::string& container, const std::filesystem::path& source,
+                               const std::string& destination_dir) {
+    put_archive(container, destination_dir, detail::tar_of_path(source));
+}
+
+void Engine::copy_from_container(const std::string& container, const std::string& source,
+                                 const std::filesystem::path& destination_dir) {
+    detail::extract_tar(get_archive(container, source), destination_dir);
+}
+
+}  // namespace berth

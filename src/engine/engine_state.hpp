@@ -1,0 +1,101 @@
+#pragma once
+// What every operation family needs: the transport, the negotiated paths,
+// and small helpers to send a request and read its JSON answer.
+
+#include <berth/engine.hpp>
+#include <berth/errors.hpp>
+
+#include "engine/transport.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace berth {
+
+/// The newest Docker API berth speaks; an older server lowers it.
+inline constexpr const char* berth_api_version = "1.41";
+
+struct Engine::State {
+    Endpoint endpoint;
+    EngineOptions options;
+    std::unique_ptr<detail::Transport> transport;
+    BackendInfo backend;
+
+    /// "/v1.41" + path: compat API, spoken by both engines.
+    std::string api(const std::string& path) const { return "/v" + backend.api_version + path; }
+    /// "/v4.3.1/libpod" + path: Podman's own API.
+    std::string libpod(const std::string& path) const {
+        return "/v" + backend.libpod_api_version + "/libpod" + path;
+    }
+
+    detail::Request request(std::string method, std::string path, std::string operation,
+                            std::string target = {}) const {
+        detail::Request request;
+        request.method = std::move(method);
+        request.path = std::move(path);
+        request.operation = std::move(operation);
+        request.target = std::move(target);
+        return request;
+    }
+
+    /// Sends and returns the response; any status outside 2xx and the
+    /// accepted ones becomes a typed error.
+    detail::Response send(const detail::Request& request,
+                          std::initializer_list<int> also_accepted = {}) {
+        detail::Response response = transport->perform(request);
+        if (response.ok()) return response;
+        for (int status : also_accepted) {
+            if (response.status == status) return response;
+        }
+        detail::Transport::raise(request, response);
+    }
+
+    nlohmann::json send_json(const detail::Request& request) {
+        detail::Response response = send(request);
+        if (response.body.empty()) return nullptr;
+        auto parsed = nlohmann::json::parse(response.body, nullptr, false);
+        if (parsed.is_discarded()) {
+            throw TransportError(request.operation, request.target,
+                                 "the engine's answer is not JSON: " + response.body.substr(0, 200));
+        }
+        return parsed;
+    }
+};
+
+/// The container's or image's name for use in a URL path.
+inline std::string path_segment(const std::string& name) { return detail::url_escape(name); }
+
+/// Reads a JSON string field, "" when absent or null.
+inline std::string string_field(const nlohmann::json& object, const char* key) {
+    if (!object.is_object()) return {};
+    auto found = object.find(key);
+    if (found == object.end() || !found->is_string()) return {};
+    return found->get<std::string>();
+}
+
+/// Reads a JSON map of strings (labels, options), empty when absent or null.
+inline std::map<std::string, std::string> string_map(const nlohmann::json& object, const char* key) {
+    std::map<std::string, std::string> result;
+    if (!object.is_object()) return result;
+    auto found = object.find(key);
+    if (found == object.end() || !found->is_object()) return result;
+    for (const auto& [name, value] : found->items()) {
+        if (value.is_string()) result[name] = value.get<std::string>();
+    }
+    return result;
+}
+
+inline std::vector<std::string> string_list(const nlohmann::json& object, const char* key) {
+    std::vector<std::string> result;
+    if (!object.is_object()) return result;
+    auto found = object.find(key);
+    if (found == object.end() || !found->is_array()) return result;
+    for (const auto& value : *found) {
+        if (value.is_string()) result.push_back(value.get<std::string>());
+    }
+    return result;
+}
+
+/// Docker's list filters: {"label": ["a=b"], "name": [...]} as a query value.
+std::string filters_json(const ListFilter& filter);
+
+}  // namespace berth

@@ -1,0 +1,98 @@
+#include <berth/errors.hpp>
+
+namespace berth {
+
+namespace {
+
+std::string hint_for(UnreachableReason reason) {
+    switch (reason) {
+        case UnreachableReason::absent:
+            return "no engine listens there; start dockerd or `podman system service`, or point "
+                   "DOCKER_HOST at a running engine";
+        case UnreachableReason::permission_denied:
+            return "this user may not open the socket; run as a member of its group (e.g. docker) "
+                   "or use your own rootless Podman socket";
+        case UnreachableReason::refused:
+            return "the socket exists but nothing accepts connections; the engine has stopped "
+                   "(remove the stale socket or restart the engine)";
+        case UnreachableReason::tls:
+            return "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY";
+        case UnreachableReason::protocol:
+            return "the endpoint answered, but not as a Docker or Podman engine API";
+        case UnreachableReason::other:
+            break;
+    }
+    return "check that the engine is running and reachable";
+}
+
+std::string describe_attempts(const std::vector<DiscoveryAttempt>& attempts) {
+    std::string text = "no container engine found; berth looked, in order:";
+    for (const auto& attempt : attempts) {
+        text += "\n  - " + attempt.source;
+        if (!attempt.endpoint.empty()) text += " (" + attempt.endpoint + ")";
+        text += ": " + attempt.outcome;
+    }
+    text +=
+        "\nStart dockerd or `podman system service --time=0 unix:///run/podman/podman.sock`, "
+        "or name an engine with --host or DOCKER_HOST.";
+    return text;
+}
+
+std::string describe_engine_error(const std::string& operation, const std::string& target,
+                                  int status, const std::string& message) {
+    std::string text = operation;
+    if (!target.empty()) text += " " + target;
+    text += " failed";
+    if (status != 0) text += " (HTTP " + std::to_string(status) + ")";
+    text += ": " + message;
+    return text;
+}
+
+}  // namespace
+
+const char* to_string(UnreachableReason reason) {
+    switch (reason) {
+        case UnreachableReason::absent:
+            return "absent";
+        case UnreachableReason::permission_denied:
+            return "permission denied";
+        case UnreachableReason::refused:
+            return "connection refused";
+        case UnreachableReason::tls:
+            return "TLS failure";
+        case UnreachableReason::protocol:
+            return "not an engine";
+        case UnreachableReason::other:
+            break;
+    }
+    return "unreachable";
+}
+
+EngineUnreachable::EngineUnreachable(std::string endpoint, UnreachableReason reason,
+                                     std::string detail)
+    : Error("cannot reach the engine at " + endpoint + ": " + to_string(reason) + " — " + detail +
+            "; " + hint_for(reason)),
+      endpoint_(std::move(endpoint)),
+      reason_(reason),
+      detail_(std::move(detail)) {}
+
+NoEngineFound::NoEngineFound(std::vector<DiscoveryAttempt> attempts)
+    : Error(describe_attempts(attempts)), attempts_(std::move(attempts)) {}
+
+EngineError::EngineError(std::string operation, std::string target, int http_status,
+                         std::string engine_message)
+    : Error(describe_engine_error(operation, target, http_status, engine_message)),
+      operation_(std::move(operation)),
+      target_(std::move(target)),
+      http_status_(http_status),
+      engine_message_(std::move(engine_message)) {}
+
+TransportError::TransportError(std::string operation, std::string target, std::string detail)
+    : Error(operation + (target.empty() ? "" : " " + target) + ": connection failed: " + detail),
+      operation_(std::move(operation)),
+      target_(std::move(target)),
+      detail_(std::move(detail)) {}
+
+Cancelled::Cancelled(const std::string& operation) : Error(operation + ": cancelled") {}
+
+}  // namespace berth

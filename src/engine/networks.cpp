@@ -1,0 +1,53 @@
+// Network operations.
+
+#include <berth/engine.hpp>
+
+#include "engine/engine_state.hpp"
+
+namespace berth {
+
+namespace {
+
+NetworkInfo parse_network(const nlohmann::json& raw) {
+    return {string_field(raw, "Id"), string_field(raw, "Name"), string_field(raw, "Driver"),
+            string_map(raw, "Labels")};
+}
+
+}  // namespace
+
+std::string Engine::network_create(const NetworkSpec& spec) {
+    auto request = state_->request("POST", state_->api("/networks/create"), "create network", spec.name);
+    nlohmann::json body = {{"Name", spec.name},
+                           {"Driver", spec.driver},
+                           {"Labels", spec.labels},
+                           {"Internal", spec.internal},
+                           {"Attachable", spec.attachable},
+                           {"EnableIPv6", spec.enable_ipv6},
+                           {"CheckDuplicate", true}};
+    request.headers.push_back("Content-Type: application/json");
+    request.body = body.dump();
+    return string_field(state_->send_json(request), "Id");
+}
+
+std::optional<NetworkInfo> Engine::network_inspect(const std::string& network) {
+    auto request = state_->request("GET", state_->api("/networks/" + path_segment(network)),
+                                   "inspect network", network);
+    detail::Response response = state_->send(request, {404});
+    if (response.status == 404) return std::nullopt;
+    return parse_network(nlohmann::json::parse(response.body));
+}
+
+std::vector<NetworkInfo> Engine::network_list(const ListFilter& filter) {
+    auto request = state_->request("GET", state_->api("/networks"), "list networks");
+    request.query.emplace_back("filters", filters_json(filter));
+    std::vector<NetworkInfo> result;
+    for (const auto& raw : state_->send_json(request)) result.push_back(parse_network(raw));
+    return result;
+}
+
+void Engine::network_remove(const std::string& network) {
+    state_->send(state_->request("DELETE", state_->api("/networks/" + path_segment(network)),
+                                 "remove network", network));
+}
+
+}  // namespace berth

@@ -1,0 +1,92 @@
+#pragma once
+// HTTP over an engine socket, with libcurl. Internal to berth: nothing above
+// src/engine/ sees a curl handle or an HTTP header.
+
+#include <berth/cancel.hpp>
+#include <berth/endpoint.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace berth::detail {
+
+/// Query parameters, kept in order and escaped on use.
+using Query = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+    std::string method = "GET";
+    std::string path;  ///< already versioned, e.g. "/v1.41/containers/json"
+    Query query;
+    std::vector<std::string> headers;  ///< "Name: value"
+    std::optional<std::string> body;
+    /// Streams the body from this source instead (chunked upload), for tars.
+    std::function<std::size_t(char*, std::size_t)> body_source;
+    /// Called with each block of the response body as it arrives; when set,
+    /// Response::body stays empty for 2xx answers. Return false to stop.
+    std::function<bool(std::string_view)> on_data;
+    /// Streams (events, logs -f, build, wait) have no whole-request limit.
+    bool stream = false;
+    /// Replaces the transport's whole-request limit (stop waits for the
+    /// container's own grace period before answering).
+    std::optional<std::chrono::milliseconds> timeout;
+    /// GET/HEAD/PUT/DELETE may be repeated safely after a stale connection.
+    bool idempotent() const { return method != "POST"; }
+    /// What this request does, for error messages: "inspect container".
+    std::string operation;
+    std::string target;
+    CancelToken cancel;
+};
+
+struct Response {
+    int status = 0;
+    std::map<std::string, std::string> headers;  ///< lower-cased names
+    std::string body;
+
+    std::string header(const std::string& lower_name) const;
+    bool ok() const { return status >= 200 && status < 300; }
+};
+
+class Transport {
+public:
+    Transport(Endpoint endpoint, std::chrono::milliseconds request_timeout,
+              std::chrono::milliseconds connect_timeout);
+    ~Transport();
+    Transport(const Transport&) = delete;
+    Transport& operator=(const Transport&) = delete;
+
+    /// Performs the request. Connection failures throw EngineUnreachable or
+    /// TransportError; HTTP error statuses are returned, not thrown (callers
+    /// decide whether 304 or 404 is an error). Cancellation throws Cancelled.
+    Response perform(const Request& request);
+
+    /// Throws the typed error for a non-2xx response, with the engine's message.
+    [[noreturn]] static void raise(const Request& request, const Response& response);
+
+    const Endpoint& endpoint() const { return endpoint_; }
+
+private:
+    struct Handle;
+    std::unique_ptr<Handle> acquire();
+    void release(std::unique_ptr<Handle> handle);
+    Response perform_once(Handle& handle, const Request& request, bool fresh_connection,
+                          bool& reused_connection_failed_early);
+
+    Endpoint endpoint_;
+    std::string base_url_;
+    std::chrono::milliseconds request_timeout_;
+    std::chrono::milliseconds connect_timeout_;
+    std::mutex pool_mutex_;
+    std::vector<std::unique_ptr<Handle>> pool_;
+};
+
+/// Percent-encodes a string for a URL path segment or query value.
+std::string url_escape(std::string_view text);
+
+}  // namespace berth::detail
