@@ -46,6 +46,13 @@ struct Engine::State {
         for (int status : also_accepted) {
             if (response.status == status) return response;
         }
+        if (backend.is_podman() && response.status == 500 &&
+            response.body.find("already in use") != std::string::npos) {
+            // Podman answers a taken name with 500 where Docker says 409.
+            detail::Response conflict = response;
+            conflict.status = 409;
+            detail::Transport::raise(request, conflict);
+        }
         detail::Transport::raise(request, response);
     }
 

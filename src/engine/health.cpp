@@ -27,6 +27,12 @@ HealthResult Engine::run_healthcheck(const std::string& container) {
                                       string_field(entry, "Start"), string_field(entry, "End")});
             }
         }
+        if (result.log.empty()) {
+            // Podman 4.3 answers with "Log": null; the probe history is in inspect.
+            ContainerInfo info = container_inspect(container);
+            result.log = info.state.health_log;
+            result.failing_streak = info.state.failing_streak;
+        }
         return result;
     }
 

@@ -127,8 +127,16 @@ std::string Engine::image_import(const ByteSource& tar, const std::string& refer
                                  const ProgressCallback& progress,
                                  const std::vector<std::string>& changes) {
     ImageReference parsed = ImageReference::parse(reference);
-    auto request = state_->request("POST", state_->api("/images/create"), "import image", reference);
-    request.query = {{"fromSrc", "-"}, {"repo", parsed.repository}, {"tag", parsed.tag}};
+    detail::Request request;
+    if (state_->backend.is_podman()) {
+        // Podman's compat import drops the tag and files the image under
+        // docker.io; its own endpoint names it as asked (localhost/...).
+        request = state_->request("POST", state_->libpod("/images/import"), "import image", reference);
+        request.query = {{"reference", parsed.str()}};
+    } else {
+        request = state_->request("POST", state_->api("/images/create"), "import image", reference);
+        request.query = {{"fromSrc", "-"}, {"repo", parsed.repository}, {"tag", parsed.tag}};
+    }
     for (const auto& change : changes) request.query.emplace_back("changes", change);
     request.headers.push_back("Content-Type: application/x-tar");
     request.body_source = tar;

@@ -38,6 +38,9 @@ Event normalise_event(const nlohmann::json& raw) {
         }
         event.action = event.action.substr(0, separator);  // "exec_start: sh -c ..." too
     }
+    // Podman names the end of a container or exec "died" where Docker says "die".
+    if (event.action == "died") event.action = "die";
+    if (event.action == "exec_died") event.action = "exec_die";
     if (event.action == "health_status" && event.health_status.empty()) {
         event.health_status = string_field(raw, "HealthStatus");
         if (event.health_status.empty()) {
@@ -81,7 +84,9 @@ void Engine::events(const EventFilter& filter, const EventCallback& callback,
     auto request = state_->request("GET", state_->api("/events"), "watch events");
     nlohmann::json filters = nlohmann::json::object();
     if (!filter.types.empty()) filters["type"] = filter.types;
-    if (!filter.events.empty()) filters["event"] = filter.events;
+    // Podman matches event filters against its own names ("died"), so for it
+    // berth filters the normalised actions itself, below.
+    if (!filter.events.empty() && !state_->backend.is_podman()) filters["event"] = filter.events;
     if (!filter.labels.empty()) filters["label"] = filter.labels;
     if (!filter.containers.empty()) filters["container"] = filter.containers;
     if (!filters.empty()) request.query.emplace_back("filters", filters.dump());
@@ -94,8 +99,6 @@ void Engine::events(const EventFilter& filter, const EventCallback& callback,
     detail::JsonStreamDecoder decoder([&](const nlohmann::json& raw) {
         if (!keep_going) return;
         Event event = normalise_event(raw);
-        // Docker filters "health_status" only by its full action text, so
-        // berth filters normalised actions itself as well.
         if (!filter.events.empty() &&
             std::find(filter.events.begin(), filter.events.end(), event.action) ==
                 filter.events.end()) {

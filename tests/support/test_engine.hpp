@@ -1,0 +1,68 @@
+#pragma once
+// What the engine tests share: the engine under test, images made without a
+// registry, unique names, and RAII owners that remove what a test created.
+
+#include <berth/berth.hpp>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace berth::testing {
+
+/// The engine this test process runs against: BERTH_TEST_ENDPOINT (with
+/// BERTH_TEST_CERT_PATH for TLS) or discovery. Fails the process, loudly,
+/// when the backend is not the one BERTH_TEST_EXPECT names.
+Engine& engine();
+
+/// "docker", "podman" or "podman-rootless".
+std::string backend_label(const BackendInfo& backend);
+
+/// Checks the engine against BERTH_TEST_EXPECT and prints which backend runs.
+/// Returns false (after printing why) when the expected backend is missing.
+bool announce_backend();
+
+/// "berth-test/busybox:latest", imported from Debian's busybox-static once.
+const std::string& busybox_image();
+
+/// A root filesystem tar: busybox with its applet links, plus extra files
+/// (container path → host path) and generated files (container path → text).
+std::string rootfs_tar(const std::map<std::string, std::string>& host_files = {},
+                       const std::map<std::string, std::string>& generated_files = {});
+
+/// A name unique to this process and call, safe for containers and images.
+std::string unique_name(const std::string& prefix);
+
+/// A temporary folder removed with its contents at scope exit.
+class TemporaryFolder {
+public:
+    TemporaryFolder();
+    ~TemporaryFolder();
+    TemporaryFolder(const TemporaryFolder&) = delete;
+    TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    void write(const std::string& relative, const std::string& text) const;
+
+private:
+    std::filesystem::path path_;
+};
+
+/// Removes the container (forced, with its anonymous volumes) at scope exit.
+class OwnedContainer {
+public:
+    explicit OwnedContainer(const ContainerSpec& spec);
+    ~OwnedContainer();
+    OwnedContainer(const OwnedContainer&) = delete;
+    OwnedContainer& operator=(const OwnedContainer&) = delete;
+    const std::string& id() const { return id_; }
+    const std::string& name() const { return name_; }
+
+private:
+    std::string id_;
+    std::string name_;
+};
+
+/// A spec for a busybox container running `sh -c script`, named uniquely.
+ContainerSpec busybox_spec(const std::string& script);
+
+}  // namespace berth::testing
