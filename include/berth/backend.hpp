@@ -12,13 +12,13 @@ const char* to_string(BackendKind kind);
 struct BackendInfo {
     BackendKind kind = BackendKind::docker;
     bool rootless = false;
-    std::string engine_version;     ///< e.g. "20.10.24" or "4.3.1"
-    std::string server_api_version; ///< the highest Docker API version the server speaks
-    std::string api_version;        ///< negotiated: min(berth's, server's); used in every path
-    std::string libpod_api_version; ///< Podman only: version used for /libpod paths
+    std::string engine_version;      ///< e.g. "20.10.24" or "4.3.1"
+    std::string server_api_version;  ///< the highest Docker API version the server speaks
+    std::string api_version;         ///< negotiated: min(berth's, server's); used in every path
+    std::string libpod_api_version;  ///< Podman only: version used for /libpod paths
     std::string operating_system;
     std::string architecture;
-    std::string endpoint;           ///< the endpoint URI this was read from
+    std::string endpoint;  ///< the endpoint URI this was read from
 
     bool is_podman() const { return kind == BackendKind::podman; }
 };

@@ -8,13 +8,13 @@ namespace berth {
 /// Shared flag that aborts a running request or stream from another thread.
 /// Copies share the flag; a default-constructed token can still be cancelled.
 class CancelToken {
-public:
+  public:
     CancelToken() : flag_(std::make_shared<std::atomic<bool>>(false)) {}
 
     void cancel() const { flag_->store(true); }
     bool cancelled() const { return flag_->load(); }
 
-private:
+  private:
     std::shared_ptr<std::atomic<bool>> flag_;
 };
 

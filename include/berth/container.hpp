@@ -76,7 +76,7 @@ struct ContainerSpec {
     std::vector<std::string> extra_hosts;  ///< "host:ip"
     std::map<std::string, std::string> sysctls;
     std::optional<std::int64_t> shm_size_bytes;
-    std::string network;                ///< network to attach at creation
+    std::string network;  ///< network to attach at creation
     std::vector<std::string> network_aliases;
     std::optional<Healthcheck> healthcheck;
     std::string stop_signal;
@@ -108,8 +108,8 @@ struct NetworkAttachment {
 /// A container as inspect reports it.
 struct ContainerInfo {
     std::string id;
-    std::string name;  ///< without the leading "/"
-    std::string image;     ///< the reference it was created from
+    std::string name;   ///< without the leading "/"
+    std::string image;  ///< the reference it was created from
     std::string image_id;
     std::string hostname;
     bool tty = false;
@@ -128,14 +128,14 @@ struct ContainerSummary {
     std::string id;
     std::vector<std::string> names;  ///< without leading "/"
     std::string image;
-    std::string state;  ///< running, exited, ...
-    std::string status; ///< human text, e.g. "Up 3 seconds (healthy)"
+    std::string state;   ///< running, exited, ...
+    std::string status;  ///< human text, e.g. "Up 3 seconds (healthy)"
     std::map<std::string, std::string> labels;
 };
 
 /// Filters for listing containers, networks and volumes.
 struct ListFilter {
-    bool all = true;  ///< containers: include stopped ones
+    bool all = true;                  ///< containers: include stopped ones
     std::vector<std::string> labels;  ///< "key" or "key=value"; all must match
     std::vector<std::string> names;
 };

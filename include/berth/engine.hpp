@@ -43,7 +43,7 @@ using OutputCallback = std::function<void(OutputStream stream, std::string_view 
 using EventCallback = std::function<bool(const Event&)>;
 
 class Engine {
-public:
+  public:
     /// Connects to the endpoint, pings it, negotiates the API version and
     /// identifies the backend. Throws EngineUnreachable.
     explicit Engine(Endpoint endpoint, EngineOptions options = {});
@@ -141,7 +141,7 @@ public:
     /// The transport, for the layers inside berth.
     detail::Transport& transport();
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
 };

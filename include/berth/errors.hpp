@@ -10,7 +10,7 @@ namespace berth {
 
 /// Base of every berth error; what() is a complete, human-readable message.
 class Error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -28,14 +28,14 @@ const char* to_string(UnreachableReason reason);
 
 /// The engine at an endpoint could not be reached at all.
 class EngineUnreachable : public Error {
-public:
+  public:
     EngineUnreachable(std::string endpoint, UnreachableReason reason, std::string detail);
 
     const std::string& endpoint() const { return endpoint_; }
     UnreachableReason reason() const { return reason_; }
     const std::string& detail() const { return detail_; }
 
-private:
+  private:
     std::string endpoint_;
     UnreachableReason reason_;
     std::string detail_;
@@ -50,18 +50,18 @@ struct DiscoveryAttempt {
 
 /// No engine answered anywhere discovery looked.
 class NoEngineFound : public Error {
-public:
+  public:
     explicit NoEngineFound(std::vector<DiscoveryAttempt> attempts);
     const std::vector<DiscoveryAttempt>& attempts() const { return attempts_; }
 
-private:
+  private:
     std::vector<DiscoveryAttempt> attempts_;
 };
 
 /// The engine answered a request with an error, either as an HTTP status or
 /// as an error object inside a stream that began with 200.
 class EngineError : public Error {
-public:
+  public:
     EngineError(std::string operation, std::string target, int http_status,
                 std::string engine_message);
 
@@ -71,7 +71,7 @@ public:
     int http_status() const { return http_status_; }
     const std::string& engine_message() const { return engine_message_; }
 
-private:
+  private:
     std::string operation_;
     std::string target_;
     int http_status_;
@@ -80,25 +80,25 @@ private:
 
 /// 404: the container, image, network, volume or exec does not exist.
 class NotFound : public EngineError {
-public:
+  public:
     using EngineError::EngineError;
 };
 
 /// 409: a name is taken, or the object is in a state that forbids the operation.
 class Conflict : public EngineError {
-public:
+  public:
     using EngineError::EngineError;
 };
 
 /// The connection failed in the middle of an exchange (reset, torn chunk,
 /// malformed frame), or a request ran out of time.
 class TransportError : public Error {
-public:
+  public:
     TransportError(std::string operation, std::string target, std::string detail);
     const std::string& operation() const { return operation_; }
     const std::string& detail() const { return detail_; }
 
-private:
+  private:
     std::string operation_;
     std::string target_;
     std::string detail_;
@@ -106,14 +106,14 @@ private:
 
 /// A request was cancelled through its CancelToken.
 class Cancelled : public Error {
-public:
+  public:
     explicit Cancelled(const std::string& operation);
 };
 
 /// Bad input given to berth itself (an endpoint that does not parse, a
 /// missing build context, ...).
 class UsageError : public Error {
-public:
+  public:
     using Error::Error;
 };
 

@@ -48,17 +48,20 @@ std::vector<Candidate> every_known_place(const DiscoveryOptions& options) {
     DiscoveryOptions defaults = options;
     defaults.explicit_endpoint.reset();
     defaults.getenv = [](const std::string& name) -> std::optional<std::string> {
-        if (name == "DOCKER_HOST" || name == "CONTAINER_HOST" || name == "DOCKER_CONTEXT") return {};
+        if (name == "DOCKER_HOST" || name == "CONTAINER_HOST" || name == "DOCKER_CONTEXT")
+            return {};
         const char* value = std::getenv(name.c_str());
         return value && *value ? std::optional<std::string>(value) : std::nullopt;
     };
-    for (auto& place : discovery_candidates(defaults)) places.push_back(place);
+    for (auto& place : discovery_candidates(defaults))
+        places.push_back(place);
     std::error_code error;
     for (const auto& user_dir : std::filesystem::directory_iterator("/run/user", error)) {
         for (const char* name : {"podman/podman.sock", "docker.sock"}) {
             auto socket = user_dir.path() / name;
             if (std::filesystem::exists(socket)) {
-                places.push_back({socket.string(), Endpoint::parse("unix://" + socket.string()), {}});
+                places.push_back(
+                    {socket.string(), Endpoint::parse("unix://" + socket.string()), {}});
             }
         }
     }
@@ -96,7 +99,8 @@ int info_command(const Arguments& arguments) {
         std::set<std::string> seen;
         std::vector<DiscoveryAttempt> failures;
         for (const auto& place : every_known_place(options)) {
-            if (!place.endpoint || !seen.insert(place.endpoint->uri()).second) continue;
+            if (!place.endpoint || !seen.insert(place.endpoint->uri()).second)
+                continue;
             try {
                 Engine engine(*place.endpoint);
                 engines.push_back(describe(engine.backend(), place.source));
@@ -104,12 +108,14 @@ int info_command(const Arguments& arguments) {
                 failures.push_back({place.source, place.endpoint->uri(), error.what()});
             }
         }
-        if (engines.empty()) throw NoEngineFound(std::move(failures));
+        if (engines.empty())
+            throw NoEngineFound(std::move(failures));
     }
     if (json) {
         std::cout << (all ? engines : engines[0]).dump(2) << "\n";
     } else {
-        for (const auto& engine : engines) print_row(engine);
+        for (const auto& engine : engines)
+            print_row(engine);
     }
     return 0;
 }

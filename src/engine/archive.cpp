@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <memory>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <sstream>
 
 namespace berth::detail {
@@ -63,7 +63,8 @@ std::string pattern_to_regex(const std::string& pattern) {
                 regex += "\\[";
             } else {
                 std::string body = pattern.substr(i + 1, close - i - 1);
-                if (!body.empty() && body[0] == '^') body[0] = '^';
+                if (!body.empty() && body[0] == '^')
+                    body[0] = '^';
                 regex += "[" + body + "]";
                 i = close;
             }
@@ -82,12 +83,14 @@ std::string pattern_to_regex(const std::string& pattern) {
 
 /// filepath.Clean for the relative, slash-separated patterns of .dockerignore.
 std::string clean_pattern(std::string pattern) {
-    while (!pattern.empty() && pattern.front() == '/') pattern.erase(0, 1);
+    while (!pattern.empty() && pattern.front() == '/')
+        pattern.erase(0, 1);
     std::vector<std::string> parts;
     std::stringstream stream(pattern);
     std::string part;
     while (std::getline(stream, part, '/')) {
-        if (part.empty() || part == ".") continue;
+        if (part.empty() || part == ".")
+            continue;
         if (part == ".." && !parts.empty() && parts.back() != "..") {
             parts.pop_back();
             continue;
@@ -95,7 +98,8 @@ std::string clean_pattern(std::string pattern) {
         parts.push_back(part);
     }
     std::string cleaned;
-    for (const auto& piece : parts) cleaned += (cleaned.empty() ? "" : "/") + piece;
+    for (const auto& piece : parts)
+        cleaned += (cleaned.empty() ? "" : "/") + piece;
     return cleaned;
 }
 
@@ -120,12 +124,14 @@ void add_file(archive* writer, const fs::path& source, const std::string& name) 
     check(writer, archive_write_header(writer, entry.get()), "write tar entry " + name);
     if (S_ISREG(info.st_mode)) {
         std::ifstream input(source, std::ios::binary);
-        if (!input) throw Error("cannot open " + source.string());
+        if (!input)
+            throw Error("cannot open " + source.string());
         char buffer[64 * 1024];
         while (input) {
             input.read(buffer, sizeof buffer);
             std::streamsize count = input.gcount();
-            if (count > 0 && archive_write_data(writer, buffer, static_cast<std::size_t>(count)) < 0) {
+            if (count > 0 &&
+                archive_write_data(writer, buffer, static_cast<std::size_t>(count)) < 0) {
                 check(writer, ARCHIVE_FATAL, "write tar data " + name);
             }
         }
@@ -146,7 +152,8 @@ void add_tree(archive* writer, const fs::path& source, const std::string& name) 
 TemporaryFile::TemporaryFile(const std::string& stem) {
     std::string pattern = (fs::temp_directory_path() / (stem + "-XXXXXX")).string();
     int descriptor = ::mkstemp(pattern.data());
-    if (descriptor < 0) throw Error("cannot create a temporary file: " + std::string(std::strerror(errno)));
+    if (descriptor < 0)
+        throw Error("cannot create a temporary file: " + std::string(std::strerror(errno)));
     ::close(descriptor);
     path_ = pattern;
 }
@@ -162,7 +169,8 @@ IgnoreRules IgnoreRules::parse(const std::string& text) {
     std::string line;
     while (std::getline(lines, line)) {
         auto begin = line.find_first_not_of(" \t\r");
-        if (begin == std::string::npos || line[begin] == '#') continue;
+        if (begin == std::string::npos || line[begin] == '#')
+            continue;
         auto end = line.find_last_not_of(" \t\r");
         std::string pattern = line.substr(begin, end - begin + 1);
         bool exception = false;
@@ -171,7 +179,8 @@ IgnoreRules IgnoreRules::parse(const std::string& text) {
             pattern = pattern.substr(1);
         }
         pattern = clean_pattern(pattern);
-        if (pattern.empty()) continue;
+        if (pattern.empty())
+            continue;
         rules.rules_.push_back({std::regex(pattern_to_regex(pattern)), exception});
         rules.has_exceptions_ |= exception;
     }
@@ -180,7 +189,8 @@ IgnoreRules IgnoreRules::parse(const std::string& text) {
 
 IgnoreRules IgnoreRules::load(const fs::path& context_dir) {
     std::ifstream input(context_dir / ".dockerignore");
-    if (!input) return {};
+    if (!input)
+        return {};
     std::stringstream text;
     text << input.rdbuf();
     return parse(text.str());
@@ -195,7 +205,8 @@ bool IgnoreRules::excluded(const std::string& relative_path) const {
              slash = relative_path.find('/', slash + 1)) {
             matched = std::regex_match(relative_path.substr(0, slash), rule.pattern);
         }
-        if (matched) excluded = !rule.exception;
+        if (matched)
+            excluded = !rule.exception;
     }
     return excluded;
 }
@@ -211,18 +222,21 @@ void write_context_tar(const fs::path& context_dir, const std::string& dockerfil
     check(writer.get(), archive_write_open_filename(writer.get(), tar_file.c_str()),
           "create " + tar_file.string());
 
-    std::function<void(const fs::path&, const std::string&)> walk =
-        [&](const fs::path& folder, const std::string& prefix) {
-            for (const auto& child : fs::directory_iterator(folder)) {
-                std::string name = prefix + child.path().filename().string();
-                bool always_sent = name == dockerfile || name == ".dockerignore";
-                bool is_folder = child.is_directory() && !child.is_symlink();
-                bool excluded = !always_sent && rules.excluded(name);
-                if (excluded && !(is_folder && rules.has_exceptions())) continue;
-                if (!excluded) add_file(writer.get(), child.path(), name);
-                if (is_folder) walk(child.path(), name + "/");
-            }
-        };
+    std::function<void(const fs::path&, const std::string&)> walk = [&](const fs::path& folder,
+                                                                        const std::string& prefix) {
+        for (const auto& child : fs::directory_iterator(folder)) {
+            std::string name = prefix + child.path().filename().string();
+            bool always_sent = name == dockerfile || name == ".dockerignore";
+            bool is_folder = child.is_directory() && !child.is_symlink();
+            bool excluded = !always_sent && rules.excluded(name);
+            if (excluded && !(is_folder && rules.has_exceptions()))
+                continue;
+            if (!excluded)
+                add_file(writer.get(), child.path(), name);
+            if (is_folder)
+                walk(child.path(), name + "/");
+        }
+    };
     walk(context_dir, "");
     check(writer.get(), archive_write_close(writer.get()), "finish " + tar_file.string());
 }
@@ -242,7 +256,8 @@ std::string tar_of_path(const fs::path& source) {
     check(writer.get(), archive_write_open(writer.get(), &tar, nullptr, on_write, nullptr),
           "create tar");
     fs::path absolute = fs::absolute(source).lexically_normal();
-    if (absolute.filename().empty()) absolute = absolute.parent_path();
+    if (absolute.filename().empty())
+        absolute = absolute.parent_path();
     add_tree(writer.get(), absolute, absolute.filename().string());
     check(writer.get(), archive_write_close(writer.get()), "finish tar");
     return tar;
@@ -256,7 +271,8 @@ void extract_tar(const std::string& tar, const fs::path& destination_dir) {
     archive_entry* entry = nullptr;
     while (true) {
         int status = archive_read_next_header(reader.get(), &entry);
-        if (status == ARCHIVE_EOF) break;
+        if (status == ARCHIVE_EOF)
+            break;
         check(reader.get(), status, "read tar entry");
         fs::path relative = fs::path(archive_entry_pathname(entry)).lexically_normal();
         if (relative.is_absolute() || relative.string().rfind("..", 0) == 0) {
@@ -274,7 +290,8 @@ void extract_tar(const std::string& tar, const fs::path& destination_dir) {
         } else if (type == AE_IFREG) {
             fs::create_directories(target.parent_path());
             std::ofstream output(target, std::ios::binary | std::ios::trunc);
-            if (!output) throw Error("cannot write " + target.string());
+            if (!output)
+                throw Error("cannot write " + target.string());
             const void* block = nullptr;
             size_t size = 0;
             la_int64_t offset = 0;
@@ -283,7 +300,8 @@ void extract_tar(const std::string& tar, const fs::path& destination_dir) {
                 output.seekp(offset);
                 output.write(static_cast<const char*>(block), static_cast<std::streamsize>(size));
             }
-            if (status != ARCHIVE_EOF) check(reader.get(), status, "read tar data");
+            if (status != ARCHIVE_EOF)
+                check(reader.get(), status, "read tar data");
             output.close();
             fs::permissions(target, static_cast<fs::perms>(archive_entry_perm(entry) & 07777));
         }

@@ -13,21 +13,21 @@ namespace berth::detail {
 
 /// A file in the temporary folder, removed when this goes out of scope.
 class TemporaryFile {
-public:
+  public:
     explicit TemporaryFile(const std::string& stem);
     ~TemporaryFile();
     TemporaryFile(const TemporaryFile&) = delete;
     TemporaryFile& operator=(const TemporaryFile&) = delete;
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
 /// The rules of a .dockerignore file: Go filepath.Match patterns with "**",
 /// "!" exceptions, and the last matching rule deciding.
 class IgnoreRules {
-public:
+  public:
     static IgnoreRules parse(const std::string& text);
     static IgnoreRules load(const std::filesystem::path& context_dir);
 
@@ -35,7 +35,7 @@ public:
     bool excluded(const std::string& relative_path) const;
     bool has_exceptions() const { return has_exceptions_; }
 
-private:
+  private:
     struct Rule {
         std::regex pattern;
         bool exception = false;

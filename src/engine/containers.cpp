@@ -13,24 +13,33 @@ namespace {
 
 using nlohmann::json;
 
-std::int64_t nanoseconds(std::chrono::nanoseconds duration) { return duration.count(); }
+std::int64_t nanoseconds(std::chrono::nanoseconds duration) {
+    return duration.count();
+}
 
 json healthcheck_json(const Healthcheck& check) {
     json body = json::object();
     body["Test"] = check.test;
-    if (check.interval.count()) body["Interval"] = nanoseconds(check.interval);
-    if (check.timeout.count()) body["Timeout"] = nanoseconds(check.timeout);
-    if (check.start_period.count()) body["StartPeriod"] = nanoseconds(check.start_period);
-    if (check.start_interval.count()) body["StartInterval"] = nanoseconds(check.start_interval);
-    if (check.retries) body["Retries"] = check.retries;
+    if (check.interval.count())
+        body["Interval"] = nanoseconds(check.interval);
+    if (check.timeout.count())
+        body["Timeout"] = nanoseconds(check.timeout);
+    if (check.start_period.count())
+        body["StartPeriod"] = nanoseconds(check.start_period);
+    if (check.start_interval.count())
+        body["StartInterval"] = nanoseconds(check.start_interval);
+    if (check.retries)
+        body["Retries"] = check.retries;
     return body;
 }
 
 std::optional<Healthcheck> parse_healthcheck(const json& raw) {
-    if (!raw.is_object()) return std::nullopt;
+    if (!raw.is_object())
+        return std::nullopt;
     Healthcheck check;
     check.test = string_list(raw, "Test");
-    if (check.test.empty()) return std::nullopt;
+    if (check.test.empty())
+        return std::nullopt;
     auto duration = [&raw](const char* key) {
         return std::chrono::nanoseconds(raw.value(key, std::int64_t{0}));
     };
@@ -49,24 +58,35 @@ std::string port_key(const PortBinding& port) {
 json create_body(const ContainerSpec& spec) {
     json body = json::object();
     body["Image"] = spec.image;
-    if (spec.command) body["Cmd"] = *spec.command;
-    if (spec.entrypoint) body["Entrypoint"] = *spec.entrypoint;
+    if (spec.command)
+        body["Cmd"] = *spec.command;
+    if (spec.entrypoint)
+        body["Entrypoint"] = *spec.entrypoint;
     json environment = json::array();
-    for (const auto& [name, value] : spec.environment) environment.push_back(name + "=" + value);
+    for (const auto& [name, value] : spec.environment)
+        environment.push_back(name + "=" + value);
     body["Env"] = environment;
     body["Labels"] = spec.labels;
-    if (!spec.hostname.empty()) body["Hostname"] = spec.hostname;
-    if (!spec.domainname.empty()) body["Domainname"] = spec.domainname;
-    if (!spec.user.empty()) body["User"] = spec.user;
-    if (!spec.working_dir.empty()) body["WorkingDir"] = spec.working_dir;
+    if (!spec.hostname.empty())
+        body["Hostname"] = spec.hostname;
+    if (!spec.domainname.empty())
+        body["Domainname"] = spec.domainname;
+    if (!spec.user.empty())
+        body["User"] = spec.user;
+    if (!spec.working_dir.empty())
+        body["WorkingDir"] = spec.working_dir;
     body["Tty"] = spec.tty;
     body["OpenStdin"] = spec.open_stdin;
-    if (!spec.stop_signal.empty()) body["StopSignal"] = spec.stop_signal;
-    if (spec.stop_timeout) body["StopTimeout"] = spec.stop_timeout->count();
-    if (spec.healthcheck) body["Healthcheck"] = healthcheck_json(*spec.healthcheck);
+    if (!spec.stop_signal.empty())
+        body["StopSignal"] = spec.stop_signal;
+    if (spec.stop_timeout)
+        body["StopTimeout"] = spec.stop_timeout->count();
+    if (spec.healthcheck)
+        body["Healthcheck"] = healthcheck_json(*spec.healthcheck);
 
     json exposed = json::object();
-    for (const auto& port : spec.exposed_ports) exposed[port] = json::object();
+    for (const auto& port : spec.exposed_ports)
+        exposed[port] = json::object();
     json host = json::object();
     json bindings = json::object();
     for (const auto& port : spec.ports) {
@@ -76,15 +96,18 @@ json create_body(const ContainerSpec& spec) {
         binding["HostPort"] = port.host_port ? std::to_string(port.host_port) : "";
         bindings[port_key(port)].push_back(binding);
     }
-    if (!exposed.empty()) body["ExposedPorts"] = exposed;
-    if (!bindings.empty()) host["PortBindings"] = bindings;
+    if (!exposed.empty())
+        body["ExposedPorts"] = exposed;
+    if (!bindings.empty())
+        host["PortBindings"] = bindings;
 
     json mounts = json::array();
     json tmpfs = json::object();
     for (const auto& mount : spec.mounts) {
         if (mount.type == Mount::Type::tmpfs) {
             std::string options = mount.read_only ? "ro" : "rw";
-            if (mount.tmpfs_size_bytes) options += ",size=" + std::to_string(*mount.tmpfs_size_bytes);
+            if (mount.tmpfs_size_bytes)
+                options += ",size=" + std::to_string(*mount.tmpfs_size_bytes);
             tmpfs[mount.target] = options;
             continue;
         }
@@ -95,11 +118,16 @@ json create_body(const ContainerSpec& spec) {
         item["ReadOnly"] = mount.read_only;
         mounts.push_back(item);
     }
-    if (!mounts.empty()) host["Mounts"] = mounts;
-    if (!tmpfs.empty()) host["Tmpfs"] = tmpfs;
-    if (!spec.cap_add.empty()) host["CapAdd"] = spec.cap_add;
-    if (!spec.cap_drop.empty()) host["CapDrop"] = spec.cap_drop;
-    if (!spec.security_opt.empty()) host["SecurityOpt"] = spec.security_opt;
+    if (!mounts.empty())
+        host["Mounts"] = mounts;
+    if (!tmpfs.empty())
+        host["Tmpfs"] = tmpfs;
+    if (!spec.cap_add.empty())
+        host["CapAdd"] = spec.cap_add;
+    if (!spec.cap_drop.empty())
+        host["CapDrop"] = spec.cap_drop;
+    if (!spec.security_opt.empty())
+        host["SecurityOpt"] = spec.security_opt;
     if (!spec.devices.empty()) {
         json devices = json::array();
         for (const auto& device : spec.devices) {
@@ -116,11 +144,16 @@ json create_body(const ContainerSpec& spec) {
         }
         host["Ulimits"] = ulimits;
     }
-    if (!spec.extra_hosts.empty()) host["ExtraHosts"] = spec.extra_hosts;
-    if (!spec.sysctls.empty()) host["Sysctls"] = spec.sysctls;
-    if (spec.shm_size_bytes) host["ShmSize"] = *spec.shm_size_bytes;
-    if (spec.init) host["Init"] = true;
-    if (spec.privileged) host["Privileged"] = true;
+    if (!spec.extra_hosts.empty())
+        host["ExtraHosts"] = spec.extra_hosts;
+    if (!spec.sysctls.empty())
+        host["Sysctls"] = spec.sysctls;
+    if (spec.shm_size_bytes)
+        host["ShmSize"] = *spec.shm_size_bytes;
+    if (spec.init)
+        host["Init"] = true;
+    if (spec.privileged)
+        host["Privileged"] = true;
     if (!spec.restart.name.empty()) {
         host["RestartPolicy"] = {{"Name", spec.restart.name},
                                  {"MaximumRetryCount", spec.restart.maximum_retry_count}};
@@ -128,7 +161,8 @@ json create_body(const ContainerSpec& spec) {
     if (!spec.network.empty()) {
         host["NetworkMode"] = spec.network;
         json endpoint = json::object();
-        if (!spec.network_aliases.empty()) endpoint["Aliases"] = spec.network_aliases;
+        if (!spec.network_aliases.empty())
+            endpoint["Aliases"] = spec.network_aliases;
         body["NetworkingConfig"] = {{"EndpointsConfig", {{spec.network, endpoint}}}};
     }
     body["HostConfig"] = host;
@@ -139,7 +173,8 @@ ContainerInfo parse_container(const json& raw) {
     ContainerInfo info;
     info.id = string_field(raw, "Id");
     info.name = string_field(raw, "Name");
-    if (!info.name.empty() && info.name[0] == '/') info.name.erase(0, 1);
+    if (!info.name.empty() && info.name[0] == '/')
+        info.name.erase(0, 1);
     info.image_id = string_field(raw, "Image");
     const json config = raw.contains("Config") ? raw["Config"] : json::object();
     info.image = string_field(config, "Image");
@@ -147,7 +182,8 @@ ContainerInfo parse_container(const json& raw) {
     info.tty = config.value("Tty", false);
     info.labels = string_map(config, "Labels");
     info.environment = string_list(config, "Env");
-    if (config.contains("Healthcheck")) info.healthcheck = parse_healthcheck(config["Healthcheck"]);
+    if (config.contains("Healthcheck"))
+        info.healthcheck = parse_healthcheck(config["Healthcheck"]);
     info.restart_count = raw.value("RestartCount", 0);
 
     const json state = raw.contains("State") ? raw["State"] : json::object();
@@ -161,16 +197,16 @@ ContainerInfo parse_container(const json& raw) {
     info.state.finished_at = string_field(state, "FinishedAt");
     // Docker and Podman's compat API say "Health"; older libpod said "Healthcheck".
     for (const char* key : {"Health", "Healthcheck"}) {
-        if (!state.contains(key) || !state[key].is_object()) continue;
+        if (!state.contains(key) || !state[key].is_object())
+            continue;
         const json& health = state[key];
         info.state.health = health_status_from_string(string_field(health, "Status"));
         info.state.failing_streak = health.value("FailingStreak", 0);
         if (health.contains("Log") && health["Log"].is_array()) {
             for (const auto& entry : health["Log"]) {
-                info.state.health_log.push_back({entry.value("ExitCode", 0),
-                                                 string_field(entry, "Output"),
-                                                 string_field(entry, "Start"),
-                                                 string_field(entry, "End")});
+                info.state.health_log.push_back(
+                    {entry.value("ExitCode", 0), string_field(entry, "Output"),
+                     string_field(entry, "Start"), string_field(entry, "End")});
             }
         }
         break;
@@ -179,7 +215,8 @@ ContainerInfo parse_container(const json& raw) {
     const json settings = raw.contains("NetworkSettings") ? raw["NetworkSettings"] : json::object();
     if (settings.contains("Ports") && settings["Ports"].is_object()) {
         for (const auto& [key, bindings] : settings["Ports"].items()) {
-            if (!bindings.is_array()) continue;
+            if (!bindings.is_array())
+                continue;
             auto slash = key.find('/');
             for (const auto& binding : bindings) {
                 PortBinding port;
@@ -201,10 +238,11 @@ ContainerInfo parse_container(const json& raw) {
         for (const auto& entry : raw["Mounts"]) {
             Mount mount;
             std::string type = string_field(entry, "Type");
-            mount.type = type == "volume" ? Mount::Type::volume
+            mount.type = type == "volume"  ? Mount::Type::volume
                          : type == "tmpfs" ? Mount::Type::tmpfs
                                            : Mount::Type::bind;
-            mount.source = type == "volume" ? string_field(entry, "Name") : string_field(entry, "Source");
+            mount.source =
+                type == "volume" ? string_field(entry, "Name") : string_field(entry, "Source");
             mount.target = string_field(entry, "Destination");
             mount.read_only = !entry.value("RW", true);
             info.mounts.push_back(mount);
@@ -230,16 +268,20 @@ const char* to_string(HealthStatus status) {
 }
 
 HealthStatus health_status_from_string(const std::string& text) {
-    if (text == "starting") return HealthStatus::starting;
-    if (text == "healthy") return HealthStatus::healthy;
-    if (text == "unhealthy") return HealthStatus::unhealthy;
+    if (text == "starting")
+        return HealthStatus::starting;
+    if (text == "healthy")
+        return HealthStatus::healthy;
+    if (text == "unhealthy")
+        return HealthStatus::unhealthy;
     return HealthStatus::none;
 }
 
 std::string Engine::container_create(const ContainerSpec& spec) {
     auto request = state_->request("POST", state_->api("/containers/create"), "create container",
                                    spec.name.empty() ? spec.image : spec.name);
-    if (!spec.name.empty()) request.query.emplace_back("name", spec.name);
+    if (!spec.name.empty())
+        request.query.emplace_back("name", spec.name);
     request.headers.push_back("Content-Type: application/json");
     request.body = create_body(spec).dump();
     auto answer = state_->send_json(request);
@@ -247,16 +289,17 @@ std::string Engine::container_create(const ContainerSpec& spec) {
 }
 
 bool Engine::container_start(const std::string& container) {
-    auto request = state_->request(
-        "POST", state_->api("/containers/" + path_segment(container) + "/start"), "start container",
-        container);
+    auto request =
+        state_->request("POST", state_->api("/containers/" + path_segment(container) + "/start"),
+                        "start container", container);
     return state_->send(request, {304}).status != 304;
 }
 
-bool Engine::container_stop(const std::string& container, std::optional<std::chrono::seconds> timeout) {
-    auto request = state_->request(
-        "POST", state_->api("/containers/" + path_segment(container) + "/stop"), "stop container",
-        container);
+bool Engine::container_stop(const std::string& container,
+                            std::optional<std::chrono::seconds> timeout) {
+    auto request =
+        state_->request("POST", state_->api("/containers/" + path_segment(container) + "/stop"),
+                        "stop container", container);
     if (timeout) {
         request.query.emplace_back("t", std::to_string(timeout->count()));
         request.timeout = std::chrono::milliseconds(*timeout) + state_->options.request_timeout;
@@ -267,9 +310,9 @@ bool Engine::container_stop(const std::string& container, std::optional<std::chr
 }
 
 void Engine::container_kill(const std::string& container, const std::string& signal) {
-    auto request = state_->request(
-        "POST", state_->api("/containers/" + path_segment(container) + "/kill"), "kill container",
-        container);
+    auto request =
+        state_->request("POST", state_->api("/containers/" + path_segment(container) + "/kill"),
+                        "kill container", container);
     request.query.emplace_back("signal", signal);
     state_->send(request);
 }
@@ -277,15 +320,17 @@ void Engine::container_kill(const std::string& container, const std::string& sig
 void Engine::container_remove(const std::string& container, const RemoveOptions& options) {
     auto request = state_->request("DELETE", state_->api("/containers/" + path_segment(container)),
                                    "remove container", container);
-    if (options.force) request.query.emplace_back("force", "1");
-    if (options.volumes) request.query.emplace_back("v", "1");
+    if (options.force)
+        request.query.emplace_back("force", "1");
+    if (options.volumes)
+        request.query.emplace_back("v", "1");
     state_->send(request);
 }
 
 ContainerInfo Engine::container_inspect(const std::string& container) {
-    auto request = state_->request(
-        "GET", state_->api("/containers/" + path_segment(container) + "/json"), "inspect container",
-        container);
+    auto request =
+        state_->request("GET", state_->api("/containers/" + path_segment(container) + "/json"),
+                        "inspect container", container);
     return parse_container(state_->send_json(request));
 }
 
@@ -299,14 +344,16 @@ std::optional<ContainerInfo> Engine::container_find(const std::string& container
 
 std::vector<ContainerSummary> Engine::container_list(const ListFilter& filter) {
     auto request = state_->request("GET", state_->api("/containers/json"), "list containers");
-    if (filter.all) request.query.emplace_back("all", "1");
+    if (filter.all)
+        request.query.emplace_back("all", "1");
     request.query.emplace_back("filters", filters_json(filter));
     std::vector<ContainerSummary> result;
     for (const auto& raw : state_->send_json(request)) {
         ContainerSummary summary;
         summary.id = string_field(raw, "Id");
         for (auto name : string_list(raw, "Names")) {
-            if (!name.empty() && name[0] == '/') name.erase(0, 1);
+            if (!name.empty() && name[0] == '/')
+                name.erase(0, 1);
             summary.names.push_back(name);
         }
         summary.image = string_field(raw, "Image");
@@ -319,15 +366,16 @@ std::vector<ContainerSummary> Engine::container_list(const ListFilter& filter) {
 }
 
 int Engine::container_wait(const std::string& container, const CancelToken& cancel) {
-    auto request = state_->request(
-        "POST", state_->api("/containers/" + path_segment(container) + "/wait"), "wait for container",
-        container);
+    auto request =
+        state_->request("POST", state_->api("/containers/" + path_segment(container) + "/wait"),
+                        "wait for container", container);
     request.stream = true;
     request.cancel = cancel;
     auto answer = state_->send_json(request);
     if (answer.contains("Error") && answer["Error"].is_object()) {
         std::string message = string_field(answer["Error"], "Message");
-        if (!message.empty()) throw EngineError(request.operation, container, 0, message);
+        if (!message.empty())
+            throw EngineError(request.operation, container, 0, message);
     }
     return answer.value("StatusCode", -1);
 }
@@ -335,14 +383,15 @@ int Engine::container_wait(const std::string& container, const CancelToken& canc
 void Engine::container_logs(const std::string& container, const LogOptions& options,
                             const OutputCallback& callback, const CancelToken& cancel) {
     bool tty = container_inspect(container).tty;
-    auto request = state_->request(
-        "GET", state_->api("/containers/" + path_segment(container) + "/logs"), "read logs of",
-        container);
+    auto request =
+        state_->request("GET", state_->api("/containers/" + path_segment(container) + "/logs"),
+                        "read logs of", container);
     request.query = {{"stdout", options.stdout_stream ? "1" : "0"},
                      {"stderr", options.stderr_stream ? "1" : "0"},
                      {"follow", options.follow ? "1" : "0"},
                      {"timestamps", options.timestamps ? "1" : "0"}};
-    if (options.tail) request.query.emplace_back("tail", std::to_string(*options.tail));
+    if (options.tail)
+        request.query.emplace_back("tail", std::to_string(*options.tail));
     request.stream = options.follow;
     request.cancel = cancel;
     detail::FrameDemuxer demuxer(callback);
@@ -355,7 +404,8 @@ void Engine::container_logs(const std::string& container, const LogOptions& opti
         return true;
     };
     state_->send(request);
-    if (!tty) demuxer.finish();
+    if (!tty)
+        demuxer.finish();
 }
 
 ContainerLogs Engine::container_logs(const std::string& container, const LogOptions& options) {
@@ -370,9 +420,9 @@ ContainerLogs Engine::container_logs(const std::string& container, const LogOpti
 
 void Engine::put_archive(const std::string& container, const std::string& destination_dir,
                          const std::string& tar) {
-    auto request = state_->request(
-        "PUT", state_->api("/containers/" + path_segment(container) + "/archive"),
-        "copy into container", container + ":" + destination_dir);
+    auto request =
+        state_->request("PUT", state_->api("/containers/" + path_segment(container) + "/archive"),
+                        "copy into container", container + ":" + destination_dir);
     request.query.emplace_back("path", destination_dir);
     request.headers.push_back("Content-Type: application/x-tar");
     request.body = tar;
@@ -380,9 +430,9 @@ void Engine::put_archive(const std::string& container, const std::string& destin
 }
 
 std::string Engine::get_archive(const std::string& container, const std::string& path) {
-    auto request = state_->request(
-        "GET", state_->api("/containers/" + path_segment(container) + "/archive"),
-        "copy out of container", container + ":" + path);
+    auto request =
+        state_->request("GET", state_->api("/containers/" + path_segment(container) + "/archive"),
+                        "copy out of container", container + ":" + path);
     request.query.emplace_back("path", path);
     return state_->send(request).body;
 }

@@ -16,15 +16,18 @@ namespace {
 
 std::optional<std::string> process_getenv(const std::string& name) {
     const char* value = std::getenv(name.c_str());
-    if (value == nullptr || *value == '\0') return std::nullopt;
+    if (value == nullptr || *value == '\0')
+        return std::nullopt;
     return std::string(value);
 }
 
 std::optional<nlohmann::json> read_json(const fs::path& file) {
     std::ifstream input(file);
-    if (!input) return std::nullopt;
+    if (!input)
+        return std::nullopt;
     auto parsed = nlohmann::json::parse(input, nullptr, false);
-    if (parsed.is_discarded()) return std::nullopt;
+    if (parsed.is_discarded())
+        return std::nullopt;
     return parsed;
 }
 
@@ -32,7 +35,8 @@ std::optional<nlohmann::json> read_json(const fs::path& file) {
 Endpoint endpoint_with_tls(const std::string& uri, const DiscoveryOptions& options,
                            const std::string& home) {
     Endpoint endpoint = Endpoint::parse(uri);
-    if (endpoint.scheme != Endpoint::Scheme::tcp) return endpoint;
+    if (endpoint.scheme != Endpoint::Scheme::tcp)
+        return endpoint;
     auto verify = options.getenv("DOCKER_TLS_VERIFY");
     auto tls = options.getenv("DOCKER_TLS");
     if (verify || tls || endpoint.tls) {
@@ -43,7 +47,8 @@ Endpoint endpoint_with_tls(const std::string& uri, const DiscoveryOptions& optio
 }
 
 /// The docker CLI's current context: "default" means no context at all.
-std::optional<Candidate> context_candidate(const DiscoveryOptions& options, const std::string& home) {
+std::optional<Candidate> context_candidate(const DiscoveryOptions& options,
+                                           const std::string& home) {
     std::string source = "DOCKER_CONTEXT";
     auto name = options.getenv("DOCKER_CONTEXT");
     fs::path docker_config = options.getenv("DOCKER_CONFIG").value_or(home + "/.docker");
@@ -55,15 +60,18 @@ std::optional<Candidate> context_candidate(const DiscoveryOptions& options, cons
             }
         }
     }
-    if (!name || name->empty() || *name == "default") return std::nullopt;
+    if (!name || name->empty() || *name == "default")
+        return std::nullopt;
     source += " (context \"" + *name + "\")";
     fs::path meta_root = docker_config / "contexts" / "meta";
     std::error_code error;
     for (const auto& folder : fs::directory_iterator(meta_root, error)) {
         auto meta = read_json(folder.path() / "meta.json");
-        if (!meta || meta->value("Name", "") != *name) continue;
+        if (!meta || meta->value("Name", "") != *name)
+            continue;
         auto host = meta->value("/Endpoints/docker/Host"_json_pointer, std::string());
-        if (host.empty()) return Candidate{source, std::nullopt, "the context has no docker endpoint"};
+        if (host.empty())
+            return Candidate{source, std::nullopt, "the context has no docker endpoint"};
         Endpoint endpoint = Endpoint::parse(host);
         fs::path tls = docker_config / "contexts" / "tls" / folder.path().filename() / "docker";
         if (endpoint.scheme == Endpoint::Scheme::tcp && fs::exists(tls / "ca.pem")) {
@@ -72,16 +80,17 @@ std::optional<Candidate> context_candidate(const DiscoveryOptions& options, cons
         }
         return Candidate{source, endpoint, {}};
     }
-    return Candidate{source, std::nullopt,
-                     "no context of that name under " + meta_root.string()};
+    return Candidate{source, std::nullopt, "no context of that name under " + meta_root.string()};
 }
 
 }  // namespace
 
 std::vector<Candidate> discovery_candidates(const DiscoveryOptions& given) {
     DiscoveryOptions options = given;
-    if (!options.getenv) options.getenv = process_getenv;
-    std::string home = options.home.empty() ? options.getenv("HOME").value_or("/root") : options.home;
+    if (!options.getenv)
+        options.getenv = process_getenv;
+    std::string home =
+        options.home.empty() ? options.getenv("HOME").value_or("/root") : options.home;
     std::vector<Candidate> candidates;
 
     auto named = [&](const std::string& source, const std::string& uri) {
@@ -123,16 +132,16 @@ std::vector<Candidate> discovery_candidates(const DiscoveryOptions& given) {
     if (runtime_dir) {
         socket("$XDG_RUNTIME_DIR/podman/podman.sock", *runtime_dir + "/podman/podman.sock");
     } else {
-        candidates.push_back({"$XDG_RUNTIME_DIR/podman/podman.sock", std::nullopt,
-                              "XDG_RUNTIME_DIR is not set"});
+        candidates.push_back(
+            {"$XDG_RUNTIME_DIR/podman/podman.sock", std::nullopt, "XDG_RUNTIME_DIR is not set"});
     }
     socket("rootful Podman", "/run/podman/podman.sock");
     socket("Docker", "/var/run/docker.sock");
     if (runtime_dir) {
         socket("$XDG_RUNTIME_DIR/docker.sock", *runtime_dir + "/docker.sock");
     } else {
-        candidates.push_back({"$XDG_RUNTIME_DIR/docker.sock", std::nullopt,
-                              "XDG_RUNTIME_DIR is not set"});
+        candidates.push_back(
+            {"$XDG_RUNTIME_DIR/docker.sock", std::nullopt, "XDG_RUNTIME_DIR is not set"});
     }
     return candidates;
 }

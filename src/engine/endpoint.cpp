@@ -18,12 +18,14 @@ TlsFiles TlsFiles::from_cert_path(const std::string& directory, bool verify_serv
 Endpoint Endpoint::parse(const std::string& uri) {
     Endpoint endpoint;
     auto take_after = [&uri](std::string_view prefix) -> std::optional<std::string> {
-        if (uri.rfind(prefix, 0) == 0) return uri.substr(prefix.size());
+        if (uri.rfind(prefix, 0) == 0)
+            return uri.substr(prefix.size());
         return std::nullopt;
     };
     if (auto path = take_after("unix://")) {
         if (path->empty() || (*path)[0] != '/') {
-            throw UsageError("endpoint '" + uri + "': a unix endpoint needs an absolute path, "
+            throw UsageError("endpoint '" + uri +
+                             "': a unix endpoint needs an absolute path, "
                              "as in unix:///run/podman/podman.sock");
         }
         endpoint.socket_path = *path;
@@ -35,8 +37,10 @@ Endpoint Endpoint::parse(const std::string& uri) {
     }
     std::optional<std::string> rest = take_after("tcp://");
     bool https = false;
-    if (!rest) rest = take_after("http://");
-    if (!rest && (rest = take_after("https://"))) https = true;
+    if (!rest)
+        rest = take_after("http://");
+    if (!rest && (rest = take_after("https://")))
+        https = true;
     if (!rest) {
         throw UsageError("endpoint '" + uri +
                          "': expected unix:///path/to/socket or tcp://host:port");
@@ -52,7 +56,8 @@ Endpoint Endpoint::parse(const std::string& uri) {
         try {
             std::size_t used = 0;
             endpoint.port = std::stoi(address.substr(colon + 1), &used);
-            if (used != address.size() - colon - 1) throw std::invalid_argument("trailing text");
+            if (used != address.size() - colon - 1)
+                throw std::invalid_argument("trailing text");
         } catch (const std::exception&) {
             throw UsageError("endpoint '" + uri + "': the port after ':' is not a number");
         }
@@ -60,16 +65,19 @@ Endpoint Endpoint::parse(const std::string& uri) {
     if (endpoint.host.size() > 2 && endpoint.host.front() == '[') {
         endpoint.host = endpoint.host.substr(1, endpoint.host.size() - 2);
     }
-    if (endpoint.host.empty()) throw UsageError("endpoint '" + uri + "': no host");
+    if (endpoint.host.empty())
+        throw UsageError("endpoint '" + uri + "': no host");
     if (endpoint.port <= 0 || endpoint.port > 65535) {
         throw UsageError("endpoint '" + uri + "': port out of range");
     }
-    if (https) endpoint.tls = TlsFiles{};
+    if (https)
+        endpoint.tls = TlsFiles{};
     return endpoint;
 }
 
 std::string Endpoint::uri() const {
-    if (scheme == Scheme::unix_socket) return "unix://" + socket_path;
+    if (scheme == Scheme::unix_socket)
+        return "unix://" + socket_path;
     bool ipv6 = host.find(':') != std::string::npos;
     return "tcp://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }

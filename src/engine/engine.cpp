@@ -15,29 +15,36 @@ int compare_versions(const std::string& a, const std::string& b) {
     while (left.good() || right.good()) {
         int x = 0, y = 0;
         std::string part;
-        if (std::getline(left, part, '.')) x = std::atoi(part.c_str());
-        if (std::getline(right, part, '.')) y = std::atoi(part.c_str());
-        if (x != y) return x < y ? -1 : 1;
+        if (std::getline(left, part, '.'))
+            x = std::atoi(part.c_str());
+        if (std::getline(right, part, '.'))
+            y = std::atoi(part.c_str());
+        if (x != y)
+            return x < y ? -1 : 1;
     }
     return 0;
 }
 
 }  // namespace
 
-const char* to_string(BackendKind kind) { return kind == BackendKind::podman ? "podman" : "docker"; }
+const char* to_string(BackendKind kind) {
+    return kind == BackendKind::podman ? "podman" : "docker";
+}
 
 std::string filters_json(const ListFilter& filter) {
     nlohmann::json filters = nlohmann::json::object();
-    if (!filter.labels.empty()) filters["label"] = filter.labels;
-    if (!filter.names.empty()) filters["name"] = filter.names;
+    if (!filter.labels.empty())
+        filters["label"] = filter.labels;
+    if (!filter.names.empty())
+        filters["name"] = filter.names;
     return filters.dump();
 }
 
 Engine::Engine(Endpoint endpoint, EngineOptions options) : state_(std::make_unique<State>()) {
     state_->endpoint = endpoint;
     state_->options = options;
-    state_->transport =
-        std::make_unique<detail::Transport>(endpoint, options.request_timeout, options.connect_timeout);
+    state_->transport = std::make_unique<detail::Transport>(endpoint, options.request_timeout,
+                                                            options.connect_timeout);
     BackendInfo& backend = state_->backend;
     backend.endpoint = endpoint.uri();
 
@@ -72,7 +79,8 @@ Engine::Engine(Endpoint endpoint, EngineOptions options) : state_(std::make_uniq
     } else {
         auto info = state_->send_json(state_->request("GET", state_->api("/info"), "info"));
         for (const auto& option : string_list(info, "SecurityOptions")) {
-            if (option.find("name=rootless") != std::string::npos) backend.rootless = true;
+            if (option.find("name=rootless") != std::string::npos)
+                backend.rootless = true;
         }
     }
 }
@@ -81,8 +89,14 @@ Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 
-const Endpoint& Engine::endpoint() const { return state_->endpoint; }
-const BackendInfo& Engine::backend() const { return state_->backend; }
-detail::Transport& Engine::transport() { return *state_->transport; }
+const Endpoint& Engine::endpoint() const {
+    return state_->endpoint;
+}
+const BackendInfo& Engine::backend() const {
+    return state_->backend;
+}
+detail::Transport& Engine::transport() {
+    return *state_->transport;
+}
 
 }  // namespace berth

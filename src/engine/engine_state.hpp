@@ -42,9 +42,11 @@ struct Engine::State {
     detail::Response send(const detail::Request& request,
                           std::initializer_list<int> also_accepted = {}) {
         detail::Response response = transport->perform(request);
-        if (response.ok()) return response;
+        if (response.ok())
+            return response;
         for (int status : also_accepted) {
-            if (response.status == status) return response;
+            if (response.status == status)
+                return response;
         }
         if (backend.is_podman() && response.status == 500 &&
             response.body.find("already in use") != std::string::npos) {
@@ -58,46 +60,59 @@ struct Engine::State {
 
     nlohmann::json send_json(const detail::Request& request) {
         detail::Response response = send(request);
-        if (response.body.empty()) return nullptr;
+        if (response.body.empty())
+            return nullptr;
         auto parsed = nlohmann::json::parse(response.body, nullptr, false);
         if (parsed.is_discarded()) {
-            throw TransportError(request.operation, request.target,
-                                 "the engine's answer is not JSON: " + response.body.substr(0, 200));
+            throw TransportError(
+                request.operation, request.target,
+                "the engine's answer is not JSON: " + response.body.substr(0, 200));
         }
         return parsed;
     }
 };
 
 /// The container's or image's name for use in a URL path.
-inline std::string path_segment(const std::string& name) { return detail::url_escape(name); }
+inline std::string path_segment(const std::string& name) {
+    return detail::url_escape(name);
+}
 
 /// Reads a JSON string field, "" when absent or null.
 inline std::string string_field(const nlohmann::json& object, const char* key) {
-    if (!object.is_object()) return {};
+    if (!object.is_object())
+        return {};
     auto found = object.find(key);
-    if (found == object.end() || !found->is_string()) return {};
+    if (found == object.end() || !found->is_string())
+        return {};
     return found->get<std::string>();
 }
 
 /// Reads a JSON map of strings (labels, options), empty when absent or null.
-inline std::map<std::string, std::string> string_map(const nlohmann::json& object, const char* key) {
+inline std::map<std::string, std::string> string_map(const nlohmann::json& object,
+                                                     const char* key) {
     std::map<std::string, std::string> result;
-    if (!object.is_object()) return result;
+    if (!object.is_object())
+        return result;
     auto found = object.find(key);
-    if (found == object.end() || !found->is_object()) return result;
+    if (found == object.end() || !found->is_object())
+        return result;
     for (const auto& [name, value] : found->items()) {
-        if (value.is_string()) result[name] = value.get<std::string>();
+        if (value.is_string())
+            result[name] = value.get<std::string>();
     }
     return result;
 }
 
 inline std::vector<std::string> string_list(const nlohmann::json& object, const char* key) {
     std::vector<std::string> result;
-    if (!object.is_object()) return result;
+    if (!object.is_object())
+        return result;
     auto found = object.find(key);
-    if (found == object.end() || !found->is_array()) return result;
+    if (found == object.end() || !found->is_array())
+        return result;
     for (const auto& value : *found) {
-        if (value.is_string()) result.push_back(value.get<std::string>());
+        if (value.is_string())
+            result.push_back(value.get<std::string>());
     }
     return result;
 }

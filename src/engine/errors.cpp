@@ -29,7 +29,8 @@ std::string describe_attempts(const std::vector<DiscoveryAttempt>& attempts) {
     std::string text = "no container engine found; berth looked, in order:";
     for (const auto& attempt : attempts) {
         text += "\n  - " + attempt.source;
-        if (!attempt.endpoint.empty()) text += " (" + attempt.endpoint + ")";
+        if (!attempt.endpoint.empty())
+            text += " (" + attempt.endpoint + ")";
         text += ": " + attempt.outcome;
     }
     text +=
@@ -41,9 +42,11 @@ std::string describe_attempts(const std::vector<DiscoveryAttempt>& attempts) {
 std::string describe_engine_error(const std::string& operation, const std::string& target,
                                   int status, const std::string& message) {
     std::string text = operation;
-    if (!target.empty()) text += " " + target;
+    if (!target.empty())
+        text += " " + target;
     text += " failed";
-    if (status != 0) text += " (HTTP " + std::to_string(status) + ")";
+    if (status != 0)
+        text += " (HTTP " + std::to_string(status) + ")";
     text += ": " + message;
     return text;
 }

@@ -15,8 +15,9 @@ HealthResult Engine::run_healthcheck(const std::string& container) {
         detail::Response response = state_->send(request, {409});
         auto answer = nlohmann::json::parse(response.body, nullptr, false);
         if (response.status == 409) {
-            throw UsageError("run healthcheck of " + container + ": " +
-                             (answer.is_object() ? string_field(answer, "message") : response.body));
+            throw UsageError(
+                "run healthcheck of " + container + ": " +
+                (answer.is_object() ? string_field(answer, "message") : response.body));
         }
         HealthResult result;
         result.status = health_status_from_string(string_field(answer, "Status"));
@@ -38,7 +39,8 @@ HealthResult Engine::run_healthcheck(const std::string& container) {
 
     // Docker has no endpoint for this: run the container's own test command.
     ContainerInfo info = container_inspect(container);
-    if (!info.healthcheck || info.healthcheck->test.empty() || info.healthcheck->test[0] == "NONE") {
+    if (!info.healthcheck || info.healthcheck->test.empty() ||
+        info.healthcheck->test[0] == "NONE") {
         throw UsageError("run healthcheck of " + container + ": the container has no healthcheck");
     }
     const auto& test = info.healthcheck->test;

@@ -13,8 +13,10 @@ namespace berth {
 
 namespace {
 
-std::optional<std::vector<std::string>> optional_list(const nlohmann::json& object, const char* key) {
-    if (!object.is_object() || !object.contains(key) || !object[key].is_array()) return std::nullopt;
+std::optional<std::vector<std::string>> optional_list(const nlohmann::json& object,
+                                                      const char* key) {
+    if (!object.is_object() || !object.contains(key) || !object[key].is_array())
+        return std::nullopt;
     return string_list(object, key);
 }
 
@@ -23,7 +25,8 @@ ImageInfo parse_image(const nlohmann::json& raw) {
     image.id = string_field(raw, "Id");
     image.tags = string_list(raw, "RepoTags");
     image.digests = string_list(raw, "RepoDigests");
-    if (raw.contains("Size") && raw["Size"].is_number()) image.size_bytes = raw["Size"].get<std::int64_t>();
+    if (raw.contains("Size") && raw["Size"].is_number())
+        image.size_bytes = raw["Size"].get<std::int64_t>();
     image.created = string_field(raw, "Created");
     const nlohmann::json config = raw.contains("Config") ? raw["Config"] : nlohmann::json::object();
     image.labels = string_map(config, "Labels");
@@ -55,18 +58,22 @@ struct ProgressReader {
         detail::throw_if_stream_error(line, operation, target);
         if (line.contains("aux") && line["aux"].is_object()) {
             std::string id = string_field(line["aux"], "ID");
-            if (!id.empty()) last_aux_id = id;
+            if (!id.empty())
+                last_aux_id = id;
         }
-        if (!progress) return;
+        if (!progress)
+            return;
         Progress item;
         item.id = string_field(line, "id");
         item.message = string_field(line, "stream");
         if (item.message.empty()) {
             item.message = string_field(line, "status");
             std::string detail = string_field(line, "progress");
-            if (!detail.empty()) item.message += " " + detail;
+            if (!detail.empty())
+                item.message += " " + detail;
         }
-        if (!item.message.empty()) progress(item);
+        if (!item.message.empty())
+            progress(item);
     }
 };
 
@@ -86,14 +93,17 @@ ImageReference ImageReference::parse(const std::string& reference) {
         rest = rest.substr(0, colon);
     }
     parsed.repository = rest;
-    if (parsed.tag.empty() && parsed.digest.empty()) parsed.tag = "latest";
+    if (parsed.tag.empty() && parsed.digest.empty())
+        parsed.tag = "latest";
     return parsed;
 }
 
 std::string ImageReference::str() const {
     std::string text = repository;
-    if (!tag.empty()) text += ":" + tag;
-    if (!digest.empty()) text += "@" + digest;
+    if (!tag.empty())
+        text += ":" + tag;
+    if (!digest.empty())
+        text += "@" + digest;
     return text;
 }
 
@@ -107,21 +117,26 @@ bool same_image_name(const std::string& a, const std::string& b) {
                 break;
             }
         }
-        if (text.rfind("library/", 0) == 0) text = text.substr(8);
+        if (text.rfind("library/", 0) == 0)
+            text = text.substr(8);
         return text;
     };
     return normalise(a) == normalise(b);
 }
 
 std::optional<ImageInfo> Engine::image_inspect(const std::string& reference) {
-    auto request = state_->request("GET", state_->api("/images/" + path_segment(reference) + "/json"),
-                                   "inspect image", reference);
+    auto request =
+        state_->request("GET", state_->api("/images/" + path_segment(reference) + "/json"),
+                        "inspect image", reference);
     detail::Response response = state_->send(request, {404});
-    if (response.status == 404) return std::nullopt;
+    if (response.status == 404)
+        return std::nullopt;
     return parse_image(nlohmann::json::parse(response.body));
 }
 
-bool Engine::image_exists(const std::string& reference) { return image_inspect(reference).has_value(); }
+bool Engine::image_exists(const std::string& reference) {
+    return image_inspect(reference).has_value();
+}
 
 std::string Engine::image_import(const ByteSource& tar, const std::string& reference,
                                  const ProgressCallback& progress,
@@ -131,13 +146,15 @@ std::string Engine::image_import(const ByteSource& tar, const std::string& refer
     if (state_->backend.is_podman()) {
         // Podman's compat import drops the tag and files the image under
         // docker.io; its own endpoint names it as asked (localhost/...).
-        request = state_->request("POST", state_->libpod("/images/import"), "import image", reference);
+        request =
+            state_->request("POST", state_->libpod("/images/import"), "import image", reference);
         request.query = {{"reference", parsed.str()}};
     } else {
         request = state_->request("POST", state_->api("/images/create"), "import image", reference);
         request.query = {{"fromSrc", "-"}, {"repo", parsed.repository}, {"tag", parsed.tag}};
     }
-    for (const auto& change : changes) request.query.emplace_back("changes", change);
+    for (const auto& change : changes)
+        request.query.emplace_back("changes", change);
     request.headers.push_back("Content-Type: application/x-tar");
     request.body_source = tar;
     request.stream = true;
@@ -157,10 +174,12 @@ std::string Engine::image_import(const ByteSource& tar, const std::string& refer
 }
 
 std::string Engine::image_import_file(const std::filesystem::path& tar_file,
-                                      const std::string& reference, const ProgressCallback& progress,
+                                      const std::string& reference,
+                                      const ProgressCallback& progress,
                                       const std::vector<std::string>& changes) {
     auto stream = std::make_shared<std::ifstream>(tar_file, std::ios::binary);
-    if (!*stream) throw UsageError("cannot open " + tar_file.string() + " to import it");
+    if (!*stream)
+        throw UsageError("cannot open " + tar_file.string() + " to import it");
     return image_import(detail::file_source(stream), reference, progress, changes);
 }
 
@@ -181,15 +200,18 @@ std::string Engine::image_build(const BuildOptions& options, const ProgressCallb
 
     auto request = state_->request("POST", state_->api("/build"), "build image", target);
     request.query.emplace_back("dockerfile", dockerfile);
-    for (const auto& tag : options.tags) request.query.emplace_back("t", tag);
+    for (const auto& tag : options.tags)
+        request.query.emplace_back("t", tag);
     if (!options.build_args.empty()) {
         request.query.emplace_back("buildargs", nlohmann::json(options.build_args).dump());
     }
     if (!options.labels.empty()) {
         request.query.emplace_back("labels", nlohmann::json(options.labels).dump());
     }
-    if (!options.target.empty()) request.query.emplace_back("target", options.target);
-    if (options.no_cache) request.query.emplace_back("nocache", "1");
+    if (!options.target.empty())
+        request.query.emplace_back("target", options.target);
+    if (options.no_cache)
+        request.query.emplace_back("nocache", "1");
     request.query.emplace_back("pull", options.pull ? "1" : "0");
     request.query.emplace_back("rm", "1");
     request.headers.push_back("Content-Type: application/x-tar");
@@ -233,14 +255,15 @@ void Engine::image_push(const std::string& reference, const PushOptions& options
     if (state_->backend.is_podman()) {
         // Podman's compat push has no way to skip TLS for a plain-HTTP
         // registry on localhost; its own endpoint does.
-        request = state_->request("POST", state_->libpod("/images/" + path_segment(reference) + "/push"),
-                                  "push image", reference);
+        request =
+            state_->request("POST", state_->libpod("/images/" + path_segment(reference) + "/push"),
+                            "push image", reference);
         request.query = {{"destination", parsed.str()},
                          {"tlsVerify", options.tls_verify ? "true" : "false"}};
     } else {
         request = state_->request(
-            "POST", state_->api("/images/" + path_segment(parsed.repository) + "/push"), "push image",
-            reference);
+            "POST", state_->api("/images/" + path_segment(parsed.repository) + "/push"),
+            "push image", reference);
         request.query = {{"tag", parsed.tag}};
     }
     // Docker refuses a push without credentials; "{}" means anonymous.
@@ -259,7 +282,8 @@ void Engine::image_push(const std::string& reference, const PushOptions& options
 void Engine::image_remove(const std::string& reference, bool force) {
     auto request = state_->request("DELETE", state_->api("/images/" + path_segment(reference)),
                                    "remove image", reference);
-    if (force) request.query.emplace_back("force", "1");
+    if (force)
+        request.query.emplace_back("force", "1");
     state_->send(request);
 }
 

@@ -16,7 +16,8 @@ NetworkInfo parse_network(const nlohmann::json& raw) {
 }  // namespace
 
 std::string Engine::network_create(const NetworkSpec& spec) {
-    auto request = state_->request("POST", state_->api("/networks/create"), "create network", spec.name);
+    auto request =
+        state_->request("POST", state_->api("/networks/create"), "create network", spec.name);
     nlohmann::json body = {{"Name", spec.name},
                            {"Driver", spec.driver},
                            {"Labels", spec.labels},
@@ -33,7 +34,8 @@ std::optional<NetworkInfo> Engine::network_inspect(const std::string& network) {
     auto request = state_->request("GET", state_->api("/networks/" + path_segment(network)),
                                    "inspect network", network);
     detail::Response response = state_->send(request, {404});
-    if (response.status == 404) return std::nullopt;
+    if (response.status == 404)
+        return std::nullopt;
     return parse_network(nlohmann::json::parse(response.body));
 }
 
@@ -41,7 +43,8 @@ std::vector<NetworkInfo> Engine::network_list(const ListFilter& filter) {
     auto request = state_->request("GET", state_->api("/networks"), "list networks");
     request.query.emplace_back("filters", filters_json(filter));
     std::vector<NetworkInfo> result;
-    for (const auto& raw : state_->send_json(request)) result.push_back(parse_network(raw));
+    for (const auto& raw : state_->send_json(request))
+        result.push_back(parse_network(raw));
     return result;
 }
 

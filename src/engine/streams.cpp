@@ -19,9 +19,9 @@ void JsonStreamDecoder::scan() {
                 continue;
             }
             if (c != '{' && c != '[') {
-                throw TransportError("read stream", "",
-                                     "unexpected text in a JSON stream: '" +
-                                         buffer_.substr(position, 80) + "'");
+                throw TransportError(
+                    "read stream", "",
+                    "unexpected text in a JSON stream: '" + buffer_.substr(position, 80) + "'");
             }
             // Drop what came before this value so the buffer stays small.
             buffer_.erase(0, position);
@@ -79,12 +79,13 @@ void FrameDemuxer::feed(std::string_view bytes) {
             std::size_t taken = std::min(wanted, bytes.size());
             header_.append(bytes.substr(0, taken));
             bytes.remove_prefix(taken);
-            if (header_.size() < 8) return;
+            if (header_.size() < 8)
+                return;
             auto stream_byte = static_cast<unsigned char>(header_[0]);
             if (stream_byte > 2) {
-                throw TransportError("read output", "",
-                                     "malformed output frame (stream byte " +
-                                         std::to_string(stream_byte) + ")");
+                throw TransportError(
+                    "read output", "",
+                    "malformed output frame (stream byte " + std::to_string(stream_byte) + ")");
             }
             stream_ = static_cast<OutputStream>(stream_byte);
             remaining_ = (std::uint32_t(static_cast<unsigned char>(header_[4])) << 24) |
@@ -109,7 +110,8 @@ void FrameDemuxer::finish() const {
 
 void throw_if_stream_error(const nlohmann::json& object, const std::string& operation,
                            const std::string& target) {
-    if (!object.is_object()) return;
+    if (!object.is_object())
+        return;
     std::string message;
     if (auto detail = object.find("errorDetail"); detail != object.end() && detail->is_object()) {
         if (auto text = detail->find("message"); text != detail->end() && text->is_string()) {
@@ -125,7 +127,8 @@ void throw_if_stream_error(const nlohmann::json& object, const std::string& oper
             }
         }
     }
-    if (!message.empty()) throw EngineError(operation, target, 0, message);
+    if (!message.empty())
+        throw EngineError(operation, target, 0, message);
 }
 
 }  // namespace berth::detail

@@ -5,6 +5,7 @@
 // Both accept input split at any byte, as it arrives from the socket.
 
 #include <berth/container.hpp>
+#include <berth/resources.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -16,7 +17,7 @@
 namespace berth::detail {
 
 class JsonStreamDecoder {
-public:
+  public:
     using Callback = std::function<void(const nlohmann::json&)>;
 
     explicit JsonStreamDecoder(Callback callback) : callback_(std::move(callback)) {}
@@ -27,7 +28,7 @@ public:
     /// At the end of the stream: throws TransportError if a value was cut off.
     void finish() const;
 
-private:
+  private:
     void scan();
 
     Callback callback_;
@@ -40,7 +41,7 @@ private:
 };
 
 class FrameDemuxer {
-public:
+  public:
     using Callback = std::function<void(OutputStream, std::string_view)>;
 
     explicit FrameDemuxer(Callback callback) : callback_(std::move(callback)) {}
@@ -50,7 +51,7 @@ public:
     /// Throws TransportError if the stream ended inside a frame.
     void finish() const;
 
-private:
+  private:
     Callback callback_;
     std::string header_;
     OutputStream stream_ = OutputStream::stdout_stream;
@@ -61,5 +62,8 @@ private:
 /// throws EngineError when this progress object carries "error"/"errorDetail".
 void throw_if_stream_error(const nlohmann::json& object, const std::string& operation,
                            const std::string& target);
+
+/// One event line, as Docker or Podman wrote it, in berth's terms.
+Event normalise_event(const nlohmann::json& raw);
 
 }  // namespace berth::detail

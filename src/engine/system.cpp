@@ -17,17 +17,22 @@ std::string unix_seconds(std::chrono::system_clock::time_point time) {
     return seconds + "." + std::string(9 - fraction.size(), '0') + fraction;
 }
 
+}  // namespace
+
 /// Docker says "health_status: healthy" in the action; Podman says
 /// "health_status" and puts the value in a field of its own.
-Event normalise_event(const nlohmann::json& raw) {
+Event detail::normalise_event(const nlohmann::json& raw) {
     Event event;
     event.type = string_field(raw, "Type");
-    if (event.type.empty()) event.type = string_field(raw, "type");
+    if (event.type.empty())
+        event.type = string_field(raw, "type");
     event.action = string_field(raw, "Action");
-    if (event.action.empty()) event.action = string_field(raw, "status");
+    if (event.action.empty())
+        event.action = string_field(raw, "status");
     const nlohmann::json actor = raw.contains("Actor") ? raw["Actor"] : nlohmann::json::object();
     event.id = string_field(actor, "ID");
-    if (event.id.empty()) event.id = string_field(raw, "id");
+    if (event.id.empty())
+        event.id = string_field(raw, "id");
     event.attributes = string_map(actor, "Attributes");
     if (auto name = event.attributes.find("name"); name != event.attributes.end()) {
         event.name = name->second;
@@ -39,13 +44,16 @@ Event normalise_event(const nlohmann::json& raw) {
         event.action = event.action.substr(0, separator);  // "exec_start: sh -c ..." too
     }
     // Podman names the end of a container or exec "died" where Docker says "die".
-    if (event.action == "died") event.action = "die";
-    if (event.action == "exec_died") event.action = "exec_die";
+    if (event.action == "died")
+        event.action = "die";
+    if (event.action == "exec_died")
+        event.action = "exec_die";
     if (event.action == "health_status" && event.health_status.empty()) {
         event.health_status = string_field(raw, "HealthStatus");
         if (event.health_status.empty()) {
             auto attribute = event.attributes.find("health_status");
-            if (attribute != event.attributes.end()) event.health_status = attribute->second;
+            if (attribute != event.attributes.end())
+                event.health_status = attribute->second;
         }
     }
     for (const char* key : {"exitCode", "containerExitCode"}) {
@@ -65,8 +73,6 @@ Event normalise_event(const nlohmann::json& raw) {
     return event;
 }
 
-}  // namespace
-
 void Engine::ping() {
     state_->send(state_->request("GET", state_->api("/_ping"), "ping", state_->endpoint.uri()));
 }
@@ -83,25 +89,32 @@ void Engine::events(const EventFilter& filter, const EventCallback& callback,
                     const CancelToken& cancel) {
     auto request = state_->request("GET", state_->api("/events"), "watch events");
     nlohmann::json filters = nlohmann::json::object();
-    if (!filter.types.empty()) filters["type"] = filter.types;
+    if (!filter.types.empty())
+        filters["type"] = filter.types;
     // Podman matches event filters against its own names ("died"), so for it
     // berth filters the normalised actions itself, below.
-    if (!filter.events.empty() && !state_->backend.is_podman()) filters["event"] = filter.events;
-    if (!filter.labels.empty()) filters["label"] = filter.labels;
-    if (!filter.containers.empty()) filters["container"] = filter.containers;
-    if (!filters.empty()) request.query.emplace_back("filters", filters.dump());
-    if (filter.since) request.query.emplace_back("since", unix_seconds(*filter.since));
-    if (filter.until) request.query.emplace_back("until", unix_seconds(*filter.until));
+    if (!filter.events.empty() && !state_->backend.is_podman())
+        filters["event"] = filter.events;
+    if (!filter.labels.empty())
+        filters["label"] = filter.labels;
+    if (!filter.containers.empty())
+        filters["container"] = filter.containers;
+    if (!filters.empty())
+        request.query.emplace_back("filters", filters.dump());
+    if (filter.since)
+        request.query.emplace_back("since", unix_seconds(*filter.since));
+    if (filter.until)
+        request.query.emplace_back("until", unix_seconds(*filter.until));
     request.stream = true;
     request.cancel = cancel;
 
     bool keep_going = true;
     detail::JsonStreamDecoder decoder([&](const nlohmann::json& raw) {
-        if (!keep_going) return;
-        Event event = normalise_event(raw);
-        if (!filter.events.empty() &&
-            std::find(filter.events.begin(), filter.events.end(), event.action) ==
-                filter.events.end()) {
+        if (!keep_going)
+            return;
+        Event event = detail::normalise_event(raw);
+        if (!filter.events.empty() && std::find(filter.events.begin(), filter.events.end(),
+                                                event.action) == filter.events.end()) {
             return;
         }
         keep_going = callback(event);
@@ -111,7 +124,8 @@ void Engine::events(const EventFilter& filter, const EventCallback& callback,
         return keep_going;
     };
     state_->send(request);
-    if (keep_going) decoder.finish();
+    if (keep_going)
+        decoder.finish();
 }
 
 }  // namespace berth

@@ -3,9 +3,9 @@
 #include <berth/errors.hpp>
 
 #include <curl/curl.h>
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -33,7 +33,8 @@ std::string lower(std::string text) {
 
 std::string trim(std::string_view text) {
     auto begin = text.find_first_not_of(" \t\r\n");
-    if (begin == std::string_view::npos) return {};
+    if (begin == std::string_view::npos)
+        return {};
     auto end = text.find_last_not_of(" \t\r\n");
     return std::string(text.substr(begin, end - begin + 1));
 }
@@ -116,7 +117,8 @@ UnreachableReason reason_for(CURLcode code, long os_errno, const Endpoint& endpo
         code == CURLE_SSL_CIPHER || code == CURLE_SSL_ISSUER_ERROR) {
         return UnreachableReason::tls;
     }
-    if (code == CURLE_COULDNT_RESOLVE_HOST) return UnreachableReason::absent;
+    if (code == CURLE_COULDNT_RESOLVE_HOST)
+        return UnreachableReason::absent;
     switch (os_errno) {
         case ENOENT:
             return UnreachableReason::absent;
@@ -131,7 +133,8 @@ UnreachableReason reason_for(CURLcode code, long os_errno, const Endpoint& endpo
     // curl does not always keep errno for unix sockets; look at the path.
     if (endpoint.scheme == Endpoint::Scheme::unix_socket) {
         struct stat info {};
-        if (::stat(endpoint.socket_path.c_str(), &info) != 0) return UnreachableReason::absent;
+        if (::stat(endpoint.socket_path.c_str(), &info) != 0)
+            return UnreachableReason::absent;
         if (::access(endpoint.socket_path.c_str(), R_OK | W_OK) != 0) {
             return UnreachableReason::permission_denied;
         }
@@ -160,7 +163,8 @@ std::string engine_message(const std::string& body) {
         }
     }
     std::string text = trim(body);
-    if (text.size() > 2000) text = text.substr(0, 2000) + "…";
+    if (text.size() > 2000)
+        text = text.substr(0, 2000) + "…";
     return text;
 }
 
@@ -192,7 +196,8 @@ struct Transport::Handle {
     char error_buffer[CURL_ERROR_SIZE] = {};
 
     Handle() : easy(curl_easy_init()) {
-        if (easy == nullptr) throw std::bad_alloc();
+        if (easy == nullptr)
+            throw std::bad_alloc();
     }
     ~Handle() { curl_easy_cleanup(easy); }
     Handle(const Handle&) = delete;
@@ -230,7 +235,8 @@ std::unique_ptr<Transport::Handle> Transport::acquire() {
 void Transport::release(std::unique_ptr<Handle> handle) {
     constexpr std::size_t kept_handles = 16;
     std::lock_guard lock(pool_mutex_);
-    if (pool_.size() < kept_handles) pool_.push_back(std::move(handle));
+    if (pool_.size() < kept_handles)
+        pool_.push_back(std::move(handle));
 }
 
 Response Transport::perform(const Request& request) {
@@ -272,11 +278,13 @@ Response Transport::perform_once(Handle& handle, const Request& request, bool fr
     }
     if (endpoint_.tls) {
         const TlsFiles& tls = *endpoint_.tls;
-        if (!tls.ca_certificate.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, tls.ca_certificate.c_str());
+        if (!tls.ca_certificate.empty())
+            curl_easy_setopt(easy, CURLOPT_CAINFO, tls.ca_certificate.c_str());
         if (!tls.client_certificate.empty()) {
             curl_easy_setopt(easy, CURLOPT_SSLCERT, tls.client_certificate.c_str());
         }
-        if (!tls.client_key.empty()) curl_easy_setopt(easy, CURLOPT_SSLKEY, tls.client_key.c_str());
+        if (!tls.client_key.empty())
+            curl_easy_setopt(easy, CURLOPT_SSLKEY, tls.client_key.c_str());
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, tls.verify_server ? 1L : 0L);
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, tls.verify_server ? 2L : 0L);
     }
@@ -285,8 +293,10 @@ Response Transport::perform_once(Handle& handle, const Request& request, bool fr
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout_.count()));
     auto limit = request.timeout.value_or(request_timeout_);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request.stream ? 0L : static_cast<long>(limit.count()));
-    if (fresh_connection) curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                     request.stream ? 0L : static_cast<long>(limit.count()));
+    if (fresh_connection)
+        curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
 
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, &context);
@@ -299,13 +309,15 @@ Response Transport::perform_once(Handle& handle, const Request& request, bool fr
     Slist headers;
     auto add_header = [&headers](const std::string& header) {
         curl_slist* extended = curl_slist_append(headers.get(), header.c_str());
-        if (extended == nullptr) throw std::bad_alloc();
+        if (extended == nullptr)
+            throw std::bad_alloc();
         (void)headers.release();
         headers.reset(extended);
     };
     // Engines do not answer "Expect: 100-continue"; curl would wait a second.
     add_header("Expect:");
-    for (const auto& header : request.headers) add_header(header);
+    for (const auto& header : request.headers)
+        add_header(header);
 
     if (request.body_source) {
         curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
@@ -333,9 +345,12 @@ Response Transport::perform_once(Handle& handle, const Request& request, bool fr
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     response.status = static_cast<int>(status);
 
-    if (context.callback_error) std::rethrow_exception(context.callback_error);
-    if (code == CURLE_OK) return response;
-    if (code == CURLE_WRITE_ERROR && context.stopped_by_callback) return response;
+    if (context.callback_error)
+        std::rethrow_exception(context.callback_error);
+    if (code == CURLE_OK)
+        return response;
+    if (code == CURLE_WRITE_ERROR && context.stopped_by_callback)
+        return response;
     if (code == CURLE_ABORTED_BY_CALLBACK && request.cancel.cancelled()) {
         throw Cancelled(request.operation);
     }
@@ -351,7 +366,8 @@ Response Transport::perform_once(Handle& handle, const Request& request, bool fr
         return response;
     }
 
-    std::string detail = handle.error_buffer[0] != '\0' ? handle.error_buffer : curl_easy_strerror(code);
+    std::string detail =
+        handle.error_buffer[0] != '\0' ? handle.error_buffer : curl_easy_strerror(code);
     if (is_connection_failure(code)) {
         long os_errno = 0;
         curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
@@ -360,13 +376,14 @@ Response Transport::perform_once(Handle& handle, const Request& request, bool fr
             // curl words a socket failure as one on "localhost port 80".
             detail = "cannot connect to socket " + endpoint_.socket_path;
         }
-        if (os_errno != 0) detail += std::string(" (") + std::strerror(static_cast<int>(os_errno)) + ")";
+        if (os_errno != 0)
+            detail += std::string(" (") + std::strerror(static_cast<int>(os_errno)) + ")";
         throw EngineUnreachable(endpoint_.uri(), reason, detail);
     }
     if (code == CURLE_OPERATION_TIMEDOUT) {
         detail = "no complete answer within " +
-                 std::to_string(request.timeout.value_or(request_timeout_).count()) +
-                 " ms (" + detail + ")";
+                 std::to_string(request.timeout.value_or(request_timeout_).count()) + " ms (" +
+                 detail + ")";
     }
     if (!context.received_anything && code == CURLE_GOT_NOTHING) {
         detail = "the engine closed the connection without answering (" + detail + ")";
@@ -376,7 +393,8 @@ Response Transport::perform_once(Handle& handle, const Request& request, bool fr
 
 void Transport::raise(const Request& request, const Response& response) {
     std::string message = engine_message(response.body);
-    if (message.empty()) message = "HTTP " + std::to_string(response.status) + " with no message";
+    if (message.empty())
+        message = "HTTP " + std::to_string(response.status) + " with no message";
     switch (response.status) {
         case 404:
             throw NotFound(request.operation, request.target, response.status, message);

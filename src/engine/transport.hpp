@@ -54,7 +54,7 @@ struct Response {
 };
 
 class Transport {
-public:
+  public:
     Transport(Endpoint endpoint, std::chrono::milliseconds request_timeout,
               std::chrono::milliseconds connect_timeout);
     ~Transport();
@@ -71,7 +71,7 @@ public:
 
     const Endpoint& endpoint() const { return endpoint_; }
 
-private:
+  private:
     struct Handle;
     std::unique_ptr<Handle> acquire();
     void release(std::unique_ptr<Handle> handle);

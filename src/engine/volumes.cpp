@@ -16,7 +16,8 @@ VolumeInfo parse_volume(const nlohmann::json& raw) {
 }  // namespace
 
 VolumeInfo Engine::volume_create(const VolumeSpec& spec) {
-    auto request = state_->request("POST", state_->api("/volumes/create"), "create volume", spec.name);
+    auto request =
+        state_->request("POST", state_->api("/volumes/create"), "create volume", spec.name);
     nlohmann::json body = {{"Name", spec.name},
                            {"Driver", spec.driver},
                            {"Labels", spec.labels},
@@ -30,7 +31,8 @@ std::optional<VolumeInfo> Engine::volume_inspect(const std::string& volume) {
     auto request = state_->request("GET", state_->api("/volumes/" + path_segment(volume)),
                                    "inspect volume", volume);
     detail::Response response = state_->send(request, {404});
-    if (response.status == 404) return std::nullopt;
+    if (response.status == 404)
+        return std::nullopt;
     return parse_volume(nlohmann::json::parse(response.body));
 }
 
@@ -40,7 +42,8 @@ std::vector<VolumeInfo> Engine::volume_list(const ListFilter& filter) {
     std::vector<VolumeInfo> result;
     auto answer = state_->send_json(request);
     if (answer.contains("Volumes") && answer["Volumes"].is_array()) {
-        for (const auto& raw : answer["Volumes"]) result.push_back(parse_volume(raw));
+        for (const auto& raw : answer["Volumes"])
+            result.push_back(parse_volume(raw));
     }
     return result;
 }
@@ -48,7 +51,8 @@ std::vector<VolumeInfo> Engine::volume_list(const ListFilter& filter) {
 void Engine::volume_remove(const std::string& volume, bool force) {
     auto request = state_->request("DELETE", state_->api("/volumes/" + path_segment(volume)),
                                    "remove volume", volume);
-    if (force) request.query.emplace_back("force", "1");
+    if (force)
+        request.query.emplace_back("force", "1");
     state_->send(request);
 }
 

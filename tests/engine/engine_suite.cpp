@@ -28,7 +28,7 @@ std::string read_text(const std::filesystem::path& file) {
 
 /// Collects events on a thread until `wanted` says it has what it needs.
 class EventWatcher {
-public:
+  public:
     EventWatcher(EventFilter filter, std::function<bool(const std::vector<Event>&)> wanted)
         : wanted_(std::move(wanted)) {
         thread_ = std::thread([this, filter] {
@@ -64,7 +64,7 @@ public:
         return events_;
     }
 
-private:
+  private:
     std::function<bool(const std::vector<Event>&)> wanted_;
     CancelToken cancel_;
     std::mutex mutex_;
@@ -77,14 +77,16 @@ private:
 
 std::string import_registry_image() {
     const std::string name = "berth-test/registry:latest";
-    if (engine().image_exists(name)) return name;
+    if (engine().image_exists(name))
+        return name;
     std::string config =
         "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\n"
         "  delete:\n    enabled: true\nhttp:\n  addr: :5000\n";
-    std::string tar = rootfs_tar({{"/usr/bin/docker-registry", "/usr/bin/docker-registry"},
-                                  {"/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6"},
-                                  {"/lib64/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2"}},
-                                 {{"/etc/docker/registry/config.yml", config}});
+    std::string tar =
+        rootfs_tar({{"/usr/bin/docker-registry", "/usr/bin/docker-registry"},
+                    {"/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6"},
+                    {"/lib64/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2"}},
+                   {{"/etc/docker/registry/config.yml", config}});
     TemporaryFolder folder;
     folder.write("registry.tar", tar);
     engine().image_import_file(
@@ -105,7 +107,8 @@ TEST_SUITE("basic") {
         auto version = nlohmann::json::parse(engine().version_json());
         CHECK(version.contains("ApiVersion"));
         CHECK(nlohmann::json::parse(engine().info_json()).is_object());
-        if (backend.is_podman()) CHECK_FALSE(backend.libpod_api_version.empty());
+        if (backend.is_podman())
+            CHECK_FALSE(backend.libpod_api_version.empty());
     }
 
     TEST_CASE("a container runs, reports its exit code and is removed") {
@@ -136,9 +139,10 @@ TEST_CASE("import a root filesystem tar as an image") {
     TemporaryFolder folder;
     folder.write("rootfs.tar", tar);
     std::vector<std::string> progress;
-    std::string id = engine().image_import_file(folder.path() / "rootfs.tar", name,
-                                                [&](const Progress& line) { progress.push_back(line.message); },
-                                                {"ENV IMPORTED=yes", R"(CMD ["/bin/cat", "/marker"])"});
+    std::string id =
+        engine().image_import_file(folder.path() / "rootfs.tar", name,
+                                   [&](const Progress& line) { progress.push_back(line.message); },
+                                   {"ENV IMPORTED=yes", R"(CMD ["/bin/cat", "/marker"])"});
     CHECK_FALSE(id.empty());
     auto image = engine().image_inspect(name);
     REQUIRE(image);
@@ -189,19 +193,20 @@ TEST_CASE("build from a context folder honours .dockerignore, build args, labels
     options.labels = {{"org.berth.test", "build"}};
     options.target = "base";
     std::vector<std::string> output;
-    std::string id = engine().image_build(options, [&](const Progress& line) { output.push_back(line.message); });
+    std::string id = engine().image_build(
+        options, [&](const Progress& line) { output.push_back(line.message); });
     CHECK_FALSE(id.empty());
     CHECK_FALSE(output.empty());
     auto image = engine().image_inspect(tag);
     REQUIRE(image);
     CHECK(image->labels["org.berth.test"] == "build");
 
-    OwnedContainer container(
-        [&] {
-            ContainerSpec spec = busybox_spec("cat /greeting; ls /context /context/logs; test -e /stage || echo no-final-stage");
-            spec.image = tag;
-            return spec;
-        }());
+    OwnedContainer container([&] {
+        ContainerSpec spec = busybox_spec(
+            "cat /greeting; ls /context /context/logs; test -e /stage || echo no-final-stage");
+        spec.image = tag;
+        return spec;
+    }());
     engine().container_start(container.id());
     CHECK(engine().container_wait(container.id()) == 0);
     std::string listing = engine().container_logs(container.id()).stdout_text;
@@ -255,7 +260,8 @@ TEST_CASE("push to a registry container, then read the tag back over the registr
             ready = http.perform(probe).status == 200;
         } catch (const Error&) {
         }
-        if (!ready) std::this_thread::sleep_for(100ms);
+        if (!ready)
+            std::this_thread::sleep_for(100ms);
     }
     REQUIRE(ready);
 
@@ -340,11 +346,11 @@ TEST_CASE("create carries the full spec into the container") {
     std::string output;
     for (int attempt = 0; attempt < 100; ++attempt) {
         output = engine().container_logs(container.id()).stdout_text;
-        if (output.find("tmpfs") != std::string::npos) break;
+        if (output.find("tmpfs") != std::string::npos)
+            break;
         std::this_thread::sleep_for(50ms);
     }
-    CHECK(output ==
-          "from the host\nhello env\nberth-host\n0\n/tmp\ndata\nread-only\ntmpfs\n");
+    CHECK(output == "from the host\nhello env\nberth-host\n0\n/tmp\ndata\nread-only\ntmpfs\n");
 
     CHECK(engine().container_stop(container.id(), 5s));
     engine().container_remove(container.id(), {.force = true});
@@ -389,7 +395,9 @@ TEST_CASE("list finds containers by label") {
     CHECK(found[0].id == container.id());
     CHECK(found[0].names == std::vector<std::string>{container.name()});
     CHECK(found[0].labels["berth.test.list"] == marker);
-    CHECK(engine().container_list({.all = true, .labels = {"berth.test.list=none-" + marker}}).empty());
+    CHECK(engine()
+              .container_list({.all = true, .labels = {"berth.test.list=none-" + marker}})
+              .empty());
 }
 
 TEST_CASE("logs are split into stdout and stderr without a TTY, and arrive whole with one") {
@@ -425,7 +433,8 @@ TEST_CASE("following logs streams output until the container stops") {
 TEST_CASE("exec returns exit code, stdout and stderr") {
     OwnedContainer container(busybox_spec("sleep 60"));
     engine().container_start(container.id());
-    ExecResult result = engine().exec(container.id(), {"/bin/sh", "-c", "echo out; echo err >&2; exit 3"});
+    ExecResult result =
+        engine().exec(container.id(), {"/bin/sh", "-c", "echo out; echo err >&2; exit 3"});
     CHECK(result.exit_code == 3);
     CHECK(result.stdout_text == "out\n");
     CHECK(result.stderr_text == "err\n");
@@ -439,7 +448,8 @@ TEST_CASE("exec returns exit code, stdout and stderr") {
 
 TEST_CASE("run_healthcheck runs the container's own check on demand") {
     ContainerSpec spec = busybox_spec("sleep 60");
-    spec.healthcheck = Healthcheck{{"CMD-SHELL", "test -f /tmp/ready && echo ready"}, 30s, 5s, {}, {}, 3};
+    spec.healthcheck =
+        Healthcheck{{"CMD-SHELL", "test -f /tmp/ready && echo ready"}, 30s, 5s, {}, {}, 3};
     OwnedContainer container(spec);
     engine().container_start(container.id());
     HealthResult before = engine().run_healthcheck(container.id());
@@ -483,7 +493,8 @@ TEST_CASE("events are filtered by label and type, and health events are normalis
     engine().container_start(other.id());
     engine().container_start(container.id());
     // Docker runs the check itself; Podman without systemd needs it driven.
-    if (engine().backend().is_podman()) engine().run_healthcheck(container.id());
+    if (engine().backend().is_podman())
+        engine().run_healthcheck(container.id());
     auto events = watcher.wait();
     bool saw_start = false, saw_die = false, saw_health = false;
     for (const auto& event : events) {
@@ -535,7 +546,8 @@ TEST_CASE("networks and volumes are created with labels, listed by label and rem
     CHECK_THROWS_AS(engine().network_remove(network), NotFound);
 
     std::string volume = unique_name("berth-test-volume");
-    VolumeInfo created = engine().volume_create({.name = volume, .labels = {{"berth.test.resources", marker}}});
+    VolumeInfo created =
+        engine().volume_create({.name = volume, .labels = {{"berth.test.resources", marker}}});
     CHECK(created.name == volume);
     auto volumes = engine().volume_list({.labels = {"berth.test.resources=" + marker}});
     REQUIRE(volumes.size() == 1);
@@ -553,7 +565,9 @@ TEST_CASE("a request can be cancelled from another thread") {
     });
     EventFilter filter;
     filter.labels = {"berth.test.never=" + unique_name("never")};
-    CHECK_THROWS_AS(engine().events(filter, [](const Event&) { return true; }, cancel), Cancelled);
+    CHECK_THROWS_AS(engine().events(
+                        filter, [](const Event&) { return true; }, cancel),
+                    Cancelled);
     canceller.join();
 }
 
@@ -566,7 +580,8 @@ TEST_CASE("a pooled connection left idle past Podman's idle limit does not fail 
 }
 
 int main(int argc, char** argv) {
-    if (!announce_backend()) return 1;
+    if (!announce_backend())
+        return 1;
     doctest::Context context(argc, argv);
     int failures = context.run();
     // Leave the shared images for the next run; they are made once per engine.

@@ -25,10 +25,12 @@ std::string environment(const char* name) {
 
 Engine make_engine() {
     std::string endpoint = environment("BERTH_TEST_ENDPOINT");
-    if (endpoint.empty()) return discover_engine();
+    if (endpoint.empty())
+        return discover_engine();
     Endpoint parsed = Endpoint::parse(endpoint);
     std::string cert_path = environment("BERTH_TEST_CERT_PATH");
-    if (!cert_path.empty()) parsed.tls = TlsFiles::from_cert_path(cert_path, true);
+    if (!cert_path.empty())
+        parsed.tls = TlsFiles::from_cert_path(cert_path, true);
     return Engine(parsed);
 }
 
@@ -40,17 +42,20 @@ void add_entry(archive* writer, const std::string& path, mode_t type, mode_t per
     archive_entry_set_filetype(entry.get(), type);
     archive_entry_set_perm(entry.get(), permissions);
     archive_entry_set_size(entry.get(), static_cast<la_int64_t>(content.size()));
-    if (!link.empty()) archive_entry_set_symlink(entry.get(), link.c_str());
+    if (!link.empty())
+        archive_entry_set_symlink(entry.get(), link.c_str());
     archive_entry_set_mtime(entry.get(), 1'700'000'000, 0);
     if (archive_write_header(writer, entry.get()) != ARCHIVE_OK) {
         throw std::runtime_error(std::string("tar header: ") + archive_error_string(writer));
     }
-    if (!content.empty()) archive_write_data(writer, content.data(), content.size());
+    if (!content.empty())
+        archive_write_data(writer, content.data(), content.size());
 }
 
 std::string read_file(const std::string& path) {
     std::ifstream input(path, std::ios::binary);
-    if (!input) throw std::runtime_error("cannot read " + path);
+    if (!input)
+        throw std::runtime_error("cannot read " + path);
     std::stringstream text;
     text << input.rdbuf();
     return text.str();
@@ -64,15 +69,17 @@ Engine& engine() {
 }
 
 std::string backend_label(const BackendInfo& backend) {
-    if (!backend.is_podman()) return backend.rootless ? "docker-rootless" : "docker";
+    if (!backend.is_podman())
+        return backend.rootless ? "docker-rootless" : "docker";
     return backend.rootless ? "podman-rootless" : "podman";
 }
 
 bool announce_backend() {
     try {
         const BackendInfo& backend = engine().backend();
-        std::cout << "engine under test: " << backend_label(backend) << " " << backend.engine_version
-                  << " (API " << backend.api_version << ") at " << backend.endpoint << std::endl;
+        std::cout << "engine under test: " << backend_label(backend) << " "
+                  << backend.engine_version << " (API " << backend.api_version << ") at "
+                  << backend.endpoint << std::endl;
         std::string expected = environment("BERTH_TEST_EXPECT");
         if (!expected.empty() && expected != backend_label(backend)) {
             std::cerr << "expected backend " << expected << " but found " << backend_label(backend)
@@ -112,9 +119,11 @@ std::string rootfs_tar(const std::map<std::string, std::string>& host_files,
     add_entry(writer.get(), "etc/group", AE_IFREG, 0644, "root:x:0:\nnogroup:x:65534:\n");
     std::set<std::string> folders = {"bin", "etc", "tmp", "var", "root", "proc", "sys", "dev"};
     auto add_parents = [&](const std::string& path) {
-        for (auto slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+        for (auto slash = path.find('/'); slash != std::string::npos;
+             slash = path.find('/', slash + 1)) {
             std::string folder = path.substr(0, slash);
-            if (folders.insert(folder).second) add_entry(writer.get(), folder, AE_IFDIR, 0755);
+            if (folders.insert(folder).second)
+                add_entry(writer.get(), folder, AE_IFDIR, 0755);
         }
     };
     for (const auto& [inside, host] : host_files) {
@@ -158,7 +167,8 @@ std::string unique_name(const std::string& prefix) {
 
 TemporaryFolder::TemporaryFolder() {
     std::string pattern = (fs::temp_directory_path() / "berth-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    if (::mkdtemp(pattern.data()) == nullptr)
+        throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
 }
 

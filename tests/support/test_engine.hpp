@@ -35,7 +35,7 @@ std::string unique_name(const std::string& prefix);
 
 /// A temporary folder removed with its contents at scope exit.
 class TemporaryFolder {
-public:
+  public:
     TemporaryFolder();
     ~TemporaryFolder();
     TemporaryFolder(const TemporaryFolder&) = delete;
@@ -43,13 +43,13 @@ public:
     const std::filesystem::path& path() const { return path_; }
     void write(const std::string& relative, const std::string& text) const;
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
 /// Removes the container (forced, with its anonymous volumes) at scope exit.
 class OwnedContainer {
-public:
+  public:
     explicit OwnedContainer(const ContainerSpec& spec);
     ~OwnedContainer();
     OwnedContainer(const OwnedContainer&) = delete;
@@ -57,7 +57,7 @@ public:
     const std::string& id() const { return id_; }
     const std::string& name() const { return name_; }
 
-private:
+  private:
     std::string id_;
     std::string name_;
 };

@@ -1,0 +1,351 @@
+// Engine-layer pieces that need no engine: stream decoders, endpoints,
+// discovery order, .dockerignore rules, image names, event normalisation.
+
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "engine/archive.hpp"
+#include "engine/streams.hpp"
+#include "test_engine.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+using namespace berth;
+using namespace berth::detail;
+
+TEST_CASE("JSON stream objects are decoded whatever the read boundaries") {
+    const std::string stream =
+        "{\"status\":\"a {brace} in a string\"}\r\n{\"id\":\"x\",\"nested\":{\"q\":\"\\\"}\"}}"
+        "{\"after\":[1,2,{\"three\":3}]}\n";
+    for (std::size_t split = 0; split <= stream.size(); ++split) {
+        std::vector<nlohmann::json> values;
+        JsonStreamDecoder decoder([&](const nlohmann::json& value) { values.push_back(value); });
+        decoder.feed(std::string_view(stream).substr(0, split));
+        decoder.feed(std::string_view(stream).substr(split));
+        decoder.finish();
+        REQUIRE(values.size() == 3);
+        CHECK(values[0]["status"] == "a {brace} in a string");
+        CHECK(values[1]["nested"]["q"] == "\"}");
+        CHECK(values[2]["after"][2]["three"] == 3);
+    }
+    std::vector<nlohmann::json> byte_by_byte;
+    JsonStreamDecoder decoder([&](const nlohmann::json& value) { byte_by_byte.push_back(value); });
+    for (char c : stream)
+        decoder.feed(std::string_view(&c, 1));
+    CHECK(byte_by_byte.size() == 3);
+}
+
+TEST_CASE("a JSON stream cut inside an object, or holding text, is a TransportError") {
+    JsonStreamDecoder cut([](const nlohmann::json&) {});
+    cut.feed("{\"status\":\"half");
+    CHECK_THROWS_AS(cut.finish(), TransportError);
+    JsonStreamDecoder text([](const nlohmann::json&) {});
+    CHECK_THROWS_AS(text.feed("404 page not found\n"), TransportError);
+}
+
+TEST_CASE("output frames are demultiplexed whatever the read boundaries") {
+    auto frame = [](char stream, const std::string& payload) {
+        std::string header(8, '\0');
+        header[0] = stream;
+        header[6] = static_cast<char>(payload.size() >> 8);
+        header[7] = static_cast<char>(payload.size() & 0xff);
+        return header + payload;
+    };
+    const std::string bytes =
+        frame(1, "out-1\n") + frame(2, "err\n") + frame(1, std::string(300, 'o'));
+    for (std::size_t split = 0; split <= bytes.size(); ++split) {
+        std::string out, err;
+        FrameDemuxer demuxer([&](OutputStream stream, std::string_view data) {
+            (stream == OutputStream::stderr_stream ? err : out).append(data);
+        });
+        demuxer.feed(std::string_view(bytes).substr(0, split));
+        demuxer.feed(std::string_view(bytes).substr(split));
+        demuxer.finish();
+        CHECK(out == "out-1\n" + std::string(300, 'o'));
+        CHECK(err == "err\n");
+    }
+    FrameDemuxer bad([](OutputStream, std::string_view) {});
+    CHECK_THROWS_AS(bad.feed(std::string("\x07\0\0\0\0\0\0\1x", 9)), TransportError);
+    FrameDemuxer cut([](OutputStream, std::string_view) {});
+    cut.feed(frame(1, "abcdef").substr(0, 10));
+    CHECK_THROWS_AS(cut.finish(), TransportError);
+}
+
+TEST_CASE("errors inside a 200 stream become EngineError with the engine's words") {
+    CHECK_NOTHROW(throw_if_stream_error({{"stream", "Step 1/2"}}, "build image", "x"));
+    CHECK_NOTHROW(throw_if_stream_error({{"error", ""}}, "build image", "x"));
+    try {
+        throw_if_stream_error(
+            {{"errorDetail", {{"message", "RUN failed: exit 3"}}}, {"error", "short"}},
+            "build image", "app:1");
+        FAIL("no error raised");
+    } catch (const EngineError& error) {
+        CHECK(error.engine_message() == "RUN failed: exit 3");
+        CHECK(error.http_status() == 0);
+        CHECK(std::string(error.what()) == "build image app:1 failed: RUN failed: exit 3");
+    }
+    CHECK_THROWS_AS(throw_if_stream_error({{"error", "denied"}}, "push image", "x"), EngineError);
+}
+
+TEST_CASE("endpoints parse in every accepted form, and bad ones say what is wrong") {
+    CHECK(Endpoint::parse("unix:///run/podman/podman.sock").socket_path ==
+          "/run/podman/podman.sock");
+    CHECK(Endpoint::parse("/var/run/docker.sock").uri() == "unix:///var/run/docker.sock");
+    Endpoint tcp = Endpoint::parse("tcp://127.0.0.1:2376");
+    CHECK(tcp.scheme == Endpoint::Scheme::tcp);
+    CHECK(tcp.host == "127.0.0.1");
+    CHECK(tcp.port == 2376);
+    CHECK_FALSE(tcp.tls);
+    CHECK(Endpoint::parse("tcp://localhost").port == 2375);
+    CHECK(Endpoint::parse("https://engine.example").tls);
+    CHECK(Endpoint::parse("tcp://[::1]:2375").host == "::1");
+    CHECK(Endpoint::parse("tcp://[::1]:2375").uri() == "tcp://[::1]:2375");
+    CHECK_THROWS_WITH_AS(
+        Endpoint::parse("ssh://user@host"),
+        "endpoint 'ssh://user@host': expected unix:///path/to/socket or tcp://host:port",
+        UsageError);
+    CHECK_THROWS_AS(Endpoint::parse("tcp://host:port"), UsageError);
+    CHECK_THROWS_AS(Endpoint::parse("tcp://host:70000"), UsageError);
+    CHECK_THROWS_AS(Endpoint::parse("unix://relative.sock"), UsageError);
+}
+
+namespace {
+
+DiscoveryOptions fake_environment(std::map<std::string, std::string> variables,
+                                  std::string home = "/nonexistent") {
+    DiscoveryOptions options;
+    options.home = std::move(home);
+    options.getenv = [variables](const std::string& name) -> std::optional<std::string> {
+        auto found = variables.find(name);
+        if (found == variables.end())
+            return std::nullopt;
+        return found->second;
+    };
+    return options;
+}
+
+std::vector<std::string> sources(const std::vector<Candidate>& candidates) {
+    std::vector<std::string> names;
+    for (const auto& candidate : candidates)
+        names.push_back(candidate.source);
+    return names;
+}
+
+}  // namespace
+
+TEST_CASE("discovery looks in the documented order") {
+    auto defaults = discovery_candidates(fake_environment({{"XDG_RUNTIME_DIR", "/run/user/1000"}}));
+    CHECK(sources(defaults) == std::vector<std::string>{"$XDG_RUNTIME_DIR/podman/podman.sock",
+                                                        "rootful Podman", "Docker",
+                                                        "$XDG_RUNTIME_DIR/docker.sock"});
+    CHECK(defaults[0].endpoint->socket_path == "/run/user/1000/podman/podman.sock");
+    CHECK(defaults[1].endpoint->socket_path == "/run/podman/podman.sock");
+    CHECK(defaults[2].endpoint->socket_path == "/var/run/docker.sock");
+    CHECK(defaults[3].endpoint->socket_path == "/run/user/1000/docker.sock");
+
+    auto no_runtime_dir = discovery_candidates(fake_environment({}));
+    CHECK_FALSE(no_runtime_dir[0].endpoint);
+    CHECK(no_runtime_dir[0].note == "XDG_RUNTIME_DIR is not set");
+
+    auto docker_host =
+        discovery_candidates(fake_environment({{"DOCKER_HOST", "tcp://127.0.0.1:2376"},
+                                               {"DOCKER_TLS_VERIFY", "1"},
+                                               {"DOCKER_CERT_PATH", "/certs"},
+                                               {"CONTAINER_HOST", "unix:///ignored"}}));
+    REQUIRE(docker_host.size() == 1);
+    CHECK(docker_host[0].source == "DOCKER_HOST");
+    REQUIRE(docker_host[0].endpoint->tls);
+    CHECK(docker_host[0].endpoint->tls->ca_certificate == "/certs/ca.pem");
+    CHECK(docker_host[0].endpoint->tls->verify_server);
+
+    auto container_host = discovery_candidates(
+        fake_environment({{"CONTAINER_HOST", "ssh://core@host/run/podman.sock"}}));
+    REQUIRE(container_host.size() == 1);
+    CHECK_FALSE(container_host[0].endpoint);
+
+    DiscoveryOptions explicit_options = fake_environment({{"DOCKER_HOST", "unix:///other.sock"}});
+    explicit_options.explicit_endpoint = "unix:///mine.sock";
+    auto named = discovery_candidates(explicit_options);
+    REQUIRE(named.size() == 1);
+    CHECK(named[0].endpoint->socket_path == "/mine.sock");
+}
+
+TEST_CASE("discovery follows the current docker context") {
+    testing::TemporaryFolder home;
+    home.write(".docker/config.json", R"({"currentContext": "remote"})");
+    home.write(
+        ".docker/contexts/meta/0123abcd/meta.json",
+        R"({"Name": "remote", "Endpoints": {"docker": {"Host": "unix:///run/remote.sock"}}})");
+    auto from_config = discovery_candidates(fake_environment({}, home.path().string()));
+    REQUIRE(from_config.size() == 1);
+    CHECK(from_config[0].endpoint->socket_path == "/run/remote.sock");
+    CHECK(from_config[0].source.find("context \"remote\"") != std::string::npos);
+
+    auto missing =
+        discovery_candidates(fake_environment({{"DOCKER_CONTEXT", "gone"}}, home.path().string()));
+    REQUIRE(missing.size() == 1);
+    CHECK_FALSE(missing[0].endpoint);
+
+    auto default_context = discovery_candidates(
+        fake_environment({{"DOCKER_CONTEXT", "default"}}, home.path().string()));
+    CHECK(default_context.size() == 4);
+}
+
+TEST_CASE("no engine found lists every place tried and why") {
+    try {
+        discover_engine(fake_environment({{"DOCKER_HOST", "unix:///nonexistent/docker.sock"}}));
+        FAIL("found an engine at a path that does not exist");
+    } catch (const NoEngineFound& error) {
+        REQUIRE(error.attempts().size() == 1);
+        CHECK(error.attempts()[0].source == "DOCKER_HOST");
+        CHECK(error.attempts()[0].outcome.find("absent") == 0);
+        CHECK(std::string(error.what()).find("unix:///nonexistent/docker.sock") !=
+              std::string::npos);
+    }
+}
+
+namespace {
+
+/// A unix socket bound but never listening: connections are refused.
+std::string bound_socket(const std::filesystem::path& folder, int& descriptor) {
+    std::string path = (folder / "engine.sock").string();
+    descriptor = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    REQUIRE(::bind(descriptor, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    return path;
+}
+
+}  // namespace
+
+TEST_CASE("an absent engine, a refused connection and a forbidden socket read differently") {
+    try {
+        Engine engine(Endpoint::parse("unix:///nonexistent/engine.sock"));
+        FAIL("connected to nothing");
+    } catch (const EngineUnreachable& error) {
+        CHECK(error.reason() == UnreachableReason::absent);
+    }
+    testing::TemporaryFolder folder;
+    int descriptor = -1;
+    std::string path = bound_socket(folder.path(), descriptor);
+    try {
+        Engine engine(Endpoint::parse("unix://" + path));
+        FAIL("connected to a socket nobody listens on");
+    } catch (const EngineUnreachable& error) {
+        CHECK(error.reason() == UnreachableReason::refused);
+        CHECK(std::string(error.what()).find("nothing accepts connections") != std::string::npos);
+    }
+    // Root may open any socket, so the forbidden case runs as nobody.
+    if (::geteuid() == 0) {
+        ::chmod(path.c_str(), 0600);
+        ::chmod(folder.path().c_str(), 0755);
+        pid_t child = ::fork();
+        if (child == 0) {
+            if (::setgid(65534) != 0 || ::setuid(65534) != 0)
+                ::_exit(90);
+            try {
+                Engine engine(Endpoint::parse("unix://" + path));
+            } catch (const EngineUnreachable& error) {
+                ::_exit(error.reason() == UnreachableReason::permission_denied ? 0 : 91);
+            } catch (...) {
+            }
+            ::_exit(92);
+        }
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    }
+    ::close(descriptor);
+}
+
+TEST_CASE(".dockerignore rules follow the last matching pattern, with ** and exceptions") {
+    IgnoreRules rules = IgnoreRules::parse(
+        "# comment\n  *.log "
+        "\n/build\nsecrets/**\n!secrets/public.txt\n**/cache\ndocs/?.md\n./tmp/../notes\n");
+    CHECK(rules.excluded("app.log"));
+    CHECK_FALSE(rules.excluded("logs/app.log"));  // * does not cross folders
+    CHECK(rules.excluded("build"));
+    CHECK(rules.excluded("build/out.o"));  // a matching folder takes its contents
+    CHECK(rules.excluded("secrets/key.pem"));
+    CHECK_FALSE(rules.excluded("secrets/public.txt"));
+    CHECK(rules.excluded("cache"));
+    CHECK(rules.excluded("a/b/cache/file"));
+    CHECK(rules.excluded("docs/a.md"));
+    CHECK_FALSE(rules.excluded("docs/ab.md"));
+    CHECK(rules.excluded("notes"));
+    CHECK_FALSE(rules.excluded("src/main.cpp"));
+    CHECK(rules.has_exceptions());
+}
+
+TEST_CASE("image references split into repository, tag and digest; names compare across engines") {
+    auto plain = ImageReference::parse("busybox");
+    CHECK(plain.repository == "busybox");
+    CHECK(plain.tag == "latest");
+    auto registry = ImageReference::parse("registry:5000/team/app:1.2");
+    CHECK(registry.repository == "registry:5000/team/app");
+    CHECK(registry.tag == "1.2");
+    auto port_only = ImageReference::parse("registry:5000/app");
+    CHECK(port_only.repository == "registry:5000/app");
+    CHECK(port_only.tag == "latest");
+    auto digest = ImageReference::parse("app@sha256:abc");
+    CHECK(digest.tag.empty());
+    CHECK(digest.digest == "sha256:abc");
+    CHECK(digest.str() == "app@sha256:abc");
+    CHECK(same_image_name("localhost/berth/slurm:latest", "berth/slurm"));
+    CHECK(same_image_name("docker.io/library/debian:12", "debian:12"));
+    CHECK_FALSE(same_image_name("berth/slurm:1", "berth/slurm:2"));
+}
+
+TEST_CASE("Docker's and Podman's health events normalise to one shape") {
+    auto docker = normalise_event(nlohmann::json::parse(R"({
+        "status": "health_status: healthy", "id": "abc", "Type": "container",
+        "Action": "health_status: healthy",
+        "Actor": {"ID": "abc", "Attributes": {"name": "slurm-test", "image": "x"}},
+        "time": 1700000000, "timeNano": 1700000000123456789})"));
+    CHECK(docker.action == "health_status");
+    CHECK(docker.health_status == "healthy");
+    CHECK(docker.name == "slurm-test");
+    CHECK(docker.time_nanoseconds == 1700000000123456789);
+
+    auto podman = normalise_event(nlohmann::json::parse(R"({
+        "status": "health_status", "id": "abc", "Type": "container", "Action": "health_status",
+        "Actor": {"ID": "abc", "Attributes": {"name": "slurm-test", "containerExitCode": "0"}},
+        "time": 1700000000, "HealthStatus": "healthy"})"));
+    CHECK(podman.action == "health_status");
+    CHECK(podman.health_status == "healthy");
+    CHECK(podman.time_nanoseconds == 1700000000000000000);
+
+    auto died = normalise_event(nlohmann::json::parse(R"({
+        "Type": "container", "Action": "died",
+        "Actor": {"ID": "abc", "Attributes": {"containerExitCode": "137"}}})"));
+    CHECK(died.action == "die");
+    REQUIRE(died.exit_code);
+    CHECK(*died.exit_code == 137);
+
+    auto exec = normalise_event(nlohmann::json::parse(
+        R"({"Type": "container", "Action": "exec_start: /bin/sh -c true", "Actor": {"ID": "abc"}})"));
+    CHECK(exec.action == "exec_start");
+    CHECK(exec.health_status.empty());
+}
+
+TEST_CASE("a copied tar round-trips files, folders and links, and refuses escapes") {
+    testing::TemporaryFolder source;
+    source.write("tree/a.txt", "alpha");
+    source.write("tree/deep/b.txt", "beta");
+    std::filesystem::create_symlink("a.txt", source.path() / "tree/link");
+    std::string tar = tar_of_path(source.path() / "tree");
+    testing::TemporaryFolder destination;
+    extract_tar(tar, destination.path());
+    std::ifstream b(destination.path() / "tree/deep/b.txt");
+    CHECK(std::string(std::istreambuf_iterator<char>(b), {}) == "beta");
+    CHECK(std::filesystem::read_symlink(destination.path() / "tree/link") == "a.txt");
+    CHECK_THROWS_AS(tar_of_path(source.path() / "missing"), UsageError);
+}
