@@ -53,11 +53,11 @@ struct Diagnostic {
 /// The files could not be turned into a valid project. Every problem found is
 /// listed, not only the first; what() prints them one per line.
 class ComposeError : public Error {
-public:
+  public:
     explicit ComposeError(std::vector<Diagnostic> diagnostics);
     const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
 
-private:
+  private:
     std::vector<Diagnostic> diagnostics_;
 };
 

@@ -64,11 +64,11 @@ struct ServiceHealthcheck {
 /// One published or exposed port. The short syntax "9000-9001:9000-9001"
 /// becomes one ServicePort per container port.
 struct ServicePort {
-    int target = 0;             ///< container port
-    std::string published;      ///< host port or range "8000-8010"; empty: engine picks
-    std::string host_ip;        ///< empty: all interfaces
+    int target = 0;                ///< container port
+    std::string published;         ///< host port or range "8000-8010"; empty: engine picks
+    std::string host_ip;           ///< empty: all interfaces
     std::string protocol = "tcp";  ///< "tcp", "udp" or "sctp"
-    std::string mode;           ///< "ingress" or "host"; empty when not written
+    std::string mode;              ///< "ingress" or "host"; empty when not written
     std::string name;
     std::string app_protocol;
     Extensions extensions;
@@ -145,7 +145,7 @@ struct Service {
     std::vector<ServicePort> ports;
     std::vector<std::string> expose;  ///< "80", "80/udp", "8000-8010"
     std::vector<ServiceVolume> volumes;
-    std::vector<std::string> tmpfs;   ///< container paths, optionally "path:options"
+    std::vector<std::string> tmpfs;  ///< container paths, optionally "path:options"
     /// Networks by key under top-level `networks:`. A service with neither
     /// networks nor network_mode is attached to "default".
     std::map<std::string, ServiceNetwork> networks;
@@ -232,8 +232,9 @@ struct Volume {
 
 /// A loaded project: what `berth config` prints and the orchestrator runs.
 struct Project {
-    std::string name;               ///< normalised: [a-z0-9][a-z0-9_-]*
-    std::string working_directory;  ///< absolute; relative paths were resolved against files' folders
+    std::string name;  ///< normalised: [a-z0-9][a-z0-9_-]*
+    std::string
+        working_directory;  ///< absolute; relative paths were resolved against files' folders
     std::vector<std::string> source_files;  ///< absolute, in merge order
     /// Services enabled by the active profiles, sorted by name. Services that
     /// profiles disabled are in disabled_services.
