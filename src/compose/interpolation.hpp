@@ -1,0 +1,33 @@
+#pragma once
+// `${VAR}` substitution in compose values and .env files.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "tree.hpp"
+
+namespace berth::compose::detail {
+
+using Variables = std::map<std::string, std::string>;
+
+/// Why a template could not be expanded; the message is complete.
+struct InterpolationFailure {
+    std::string message;
+};
+
+/// Expands $NAME, ${NAME}, ${NAME:-default}, ${NAME-default},
+/// ${NAME:?message}, ${NAME?message}, ${NAME:+alternative}, ${NAME+alternative}
+/// and $$. Defaults and alternatives may themselves contain templates.
+/// Returns the expansion, or the failure.
+std::variant<std::string, InterpolationFailure> interpolate(const std::string& text,
+                                                            const Variables& variables);
+
+/// Expands every scalar value (not keys) of the tree, adding one diagnostic
+/// per failing value.
+void interpolate_tree(Node& node, const Variables& variables, const std::string& key_path,
+                      Diagnostics& diagnostics);
+
+}  // namespace berth::compose::detail

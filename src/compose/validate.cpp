@@ -1,0 +1,217 @@
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "stages.hpp"
+
+namespace berth::compose::detail {
+
+namespace {
+
+class ProjectValidator {
+  public:
+    ProjectValidator(const Node& root, const Node& disabled, Diagnostics& diagnostics)
+        : root_(root), disabled_(disabled), diagnostics_(diagnostics) {
+        static const Node empty = Node::make_mapping(Location{});
+        services_ = root.find("services") ? root.find("services") : &empty;
+        networks_ = root.find("networks") ? root.find("networks") : &empty;
+        volumes_ = root.find("volumes") ? root.find("volumes") : &empty;
+    }
+
+    void run() {
+        if (services_->entries.empty() && disabled_.entries.empty()) {
+            diagnostics_.add(root_.location, "services",
+                             "no services are defined; a project needs at least one");
+        }
+        std::map<std::string, std::string> container_names;
+        for (const auto& entry : services_->entries) {
+            service(entry.key, entry.value, container_names);
+        }
+        cycles();
+    }
+
+  private:
+    void service(const std::string& name, const Node& service,
+                 std::map<std::string, std::string>& container_names) {
+        const std::string path = "services." + name;
+        if (!service.find("image") && !service.find("build")) {
+            diagnostics_.add(service.location, path,
+                             "the service has neither 'image' nor 'build'; set one of them");
+        }
+        if (const Node* container_name = service.find("container_name")) {
+            auto [existing, inserted] = container_names.emplace(container_name->scalar, name);
+            if (!inserted) {
+                diagnostics_.add(container_name->location, path + ".container_name",
+                                 "container name '" + container_name->scalar +
+                                     "' is already used by service '" + existing->second + "'");
+            }
+        }
+        dependencies(name, service, path);
+        const Node* network_mode = service.find("network_mode");
+        if (network_mode) {
+            if (service.find("networks")) {
+                diagnostics_.add(network_mode->location, path + ".network_mode",
+                                 "network_mode cannot be combined with networks");
+            }
+            const std::string& mode = network_mode->scalar;
+            if (mode.rfind("service:", 0) == 0 && !services_->find(mode.substr(8))) {
+                diagnostics_.add(
+                    network_mode->location, path + ".network_mode",
+                    "network_mode refers to undefined service '" + mode.substr(8) + "'");
+            }
+        }
+        if (const Node* networks = service.find("networks")) {
+            for (const auto& network : networks->entries) {
+                if (network.key != "default" && !networks_->find(network.key)) {
+                    diagnostics_.add(network.key_location, path + ".networks." + network.key,
+                                     "network '" + network.key +
+                                         "' is not declared under the top-level 'networks'");
+                }
+            }
+        }
+        if (const Node* volumes = service.find("volumes")) {
+            for (std::size_t index = 0; index < volumes->items.size(); ++index) {
+                const Node& volume = volumes->items[index];
+                const Node* source = volume.find("source");
+                if (volume.find("type")->scalar == "volume" && source &&
+                    !volumes_->find(source->scalar)) {
+                    diagnostics_.add(volume.location, item_path(path + ".volumes", index),
+                                     "named volume '" + source->scalar +
+                                         "' is not declared under the top-level 'volumes'");
+                }
+            }
+        }
+    }
+
+    void dependencies(const std::string& name, const Node& service, const std::string& path) {
+        const Node* depends_on = service.find("depends_on");
+        if (!depends_on) {
+            return;
+        }
+        for (const auto& dependency : depends_on->entries) {
+            const std::string entry_path = path + ".depends_on." + dependency.key;
+            const bool required = dependency.value.find("required")->scalar == "true";
+            if (dependency.key == name) {
+                diagnostics_.add(dependency.key_location, entry_path,
+                                 "service '" + name + "' depends on itself");
+                continue;
+            }
+            const Node* target = services_->find(dependency.key);
+            if (!target) {
+                if (!required) {
+                    continue;
+                }
+                if (const Node* off = disabled_.find(dependency.key)) {
+                    std::string profiles;
+                    for (const auto& profile : off->find("profiles")->items) {
+                        profiles += (profiles.empty() ? "" : ", ") + profile.scalar;
+                    }
+                    diagnostics_.add(
+                        dependency.key_location, entry_path,
+                        "depends on service '" + dependency.key +
+                            "', which no active profile enables (its profiles: " + profiles + ")");
+                } else {
+                    diagnostics_.add(dependency.key_location, entry_path,
+                                     "depends on undefined service '" + dependency.key + "'");
+                }
+                continue;
+            }
+            const Node* condition = dependency.value.find("condition");
+            if (condition->scalar == "service_healthy" && !has_healthcheck(*target)) {
+                diagnostics_.add(condition->location, entry_path + ".condition",
+                                 "waits for '" + dependency.key + "' to be healthy, but '" +
+                                     dependency.key +
+                                     "' has no healthcheck (add one, or use service_started)");
+            }
+        }
+    }
+
+    static bool has_healthcheck(const Node& service) {
+        const Node* healthcheck = service.find("healthcheck");
+        if (!healthcheck) {
+            return false;
+        }
+        const Node* disable = healthcheck->find("disable");
+        if (disable && disable->scalar == "true") {
+            return false;
+        }
+        const Node* test = healthcheck->find("test");
+        if (!test || test->items.empty()) {
+            return false;
+        }
+        return test->items[0].scalar != "NONE";
+    }
+
+    // Depth-first search; a back edge closes a cycle, printed in order.
+    void cycles() {
+        std::map<std::string, int> state;  // 0 new, 1 on the path, 2 done
+        std::vector<std::string> stack;
+        std::set<std::string> reported;
+        std::function<void(const std::string&)> visit = [&](const std::string& name) {
+            state[name] = 1;
+            stack.push_back(name);
+            const Node* service = services_->find(name);
+            const Node* depends_on = service ? service->find("depends_on") : nullptr;
+            if (depends_on) {
+                for (const auto& dependency : depends_on->entries) {
+                    if (!services_->find(dependency.key) || dependency.key == name) {
+                        continue;
+                    }
+                    if (state[dependency.key] == 1) {
+                        report_cycle(stack, dependency.key, reported);
+                    } else if (state[dependency.key] == 0) {
+                        visit(dependency.key);
+                    }
+                }
+            }
+            stack.pop_back();
+            state[name] = 2;
+        };
+        for (const auto& entry : services_->entries) {
+            if (state[entry.key] == 0) {
+                visit(entry.key);
+            }
+        }
+    }
+
+    void report_cycle(const std::vector<std::string>& stack, const std::string& back_to,
+                      std::set<std::string>& reported) {
+        auto start = std::find(stack.begin(), stack.end(), back_to);
+        std::vector<std::string> members(start, stack.end());
+        std::vector<std::string> sorted = members;
+        std::sort(sorted.begin(), sorted.end());
+        std::string identity;
+        for (const auto& member : sorted) {
+            identity += member + ",";
+        }
+        if (!reported.insert(identity).second) {
+            return;
+        }
+        std::string text;
+        for (const auto& member : members) {
+            text += member + " -> ";
+        }
+        text += back_to;
+        const Node* first = services_->find(members.front());
+        const Entry* edge =
+            first->find("depends_on")->find_entry(members.size() > 1 ? members[1] : back_to);
+        diagnostics_.add(edge->key_location, "services." + members.front() + ".depends_on",
+                         "dependency cycle: " + text);
+    }
+
+    const Node& root_;
+    const Node& disabled_;
+    Diagnostics& diagnostics_;
+    const Node* services_;
+    const Node* networks_;
+    const Node* volumes_;
+};
+
+}  // namespace
+
+void validate_project(const Node& root, const Node& disabled, Diagnostics& diagnostics) {
+    ProjectValidator(root, disabled, diagnostics).run();
+}
+
+}  // namespace berth::compose::detail
