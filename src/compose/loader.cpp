@@ -140,6 +140,21 @@ class Loader {
                         break;
                     }
                 }
+                // As in compose, an override file beside the default file is
+                // merged over it without being named.
+                if (!files.empty()) {
+                    const bool short_name =
+                        fs::path(files[0]).filename().string().rfind("compose.", 0) == 0;
+                    const std::string stem =
+                        short_name ? "compose.override" : "docker-compose.override";
+                    for (const char* extension : {".yaml", ".yml"}) {
+                        const std::string path = absolute(stem + extension, search);
+                        if (fs::exists(path)) {
+                            files.push_back(path);
+                            break;
+                        }
+                    }
+                }
             }
             if (files.empty()) {
                 throw UsageError("no compose file found in " + search +

@@ -264,6 +264,19 @@ bool needs_quotes(const std::string& text) {
     return std::regex_match(text, ambiguous) || text.front() == ' ' || text.back() == ' ';
 }
 
+// The YAML output is itself a compose file: a literal $ must be written $$ or
+// loading it again would interpolate.
+std::string escape_dollars(const std::string& text) {
+    std::string escaped;
+    for (char character : text) {
+        escaped += character;
+        if (character == '$') {
+            escaped += '$';
+        }
+    }
+    return escaped;
+}
+
 void emit(YAML::Emitter& out, const json& value) {
     switch (value.type()) {
         case json::value_t::object:
@@ -282,7 +295,7 @@ void emit(YAML::Emitter& out, const json& value) {
             out << YAML::EndSeq;
             break;
         case json::value_t::string: {
-            const auto& text = value.get_ref<const std::string&>();
+            const std::string text = escape_dollars(value.get_ref<const std::string&>());
             if (needs_quotes(text)) {
                 out << YAML::DoubleQuoted << text;
             } else {

@@ -15,7 +15,8 @@ namespace berth::compose {
 /// out, so the output loads back to the same Project.
 nlohmann::json to_json(const Project& project);
 
-/// to_json() as block-style YAML, keys in the same order.
+/// to_json() as block-style YAML, keys in the same order. Being a compose
+/// file itself, it writes a literal $ as $$.
 std::string to_yaml(const Project& project);
 
 }  // namespace berth::compose
