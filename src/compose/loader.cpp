@@ -335,9 +335,12 @@ class Loader {
         const Node* target_services = target_root->find("services");
         const Node* base = target_services ? target_services->find(base_name->scalar) : nullptr;
         if (!base) {
-            diagnostics_.add(
-                base_name->location, path + ".service",
-                "service '" + base_name->scalar + "' is not defined in " + target_file);
+            const std::string where =
+                target_file == file
+                    ? "this file"
+                    : fs::path(target_file).lexically_relative(parent_folder(file)).string();
+            diagnostics_.add(base_name->location, path + ".service",
+                             "service '" + base_name->scalar + "' is not defined in " + where);
             return without_extends(service);
         }
         Node result = resolved_service(*base, base_name->scalar, target_file, chain);
@@ -369,8 +372,12 @@ class Loader {
                     auto text = read_text_file(file.scalar);
                     if (!text) {
                         if (required) {
-                            diagnostics_.add(file.location, item_path(path + ".env_file", index),
-                                             "cannot read env file " + file.scalar);
+                            diagnostics_.add(
+                                file.location, item_path(path + ".env_file", index),
+                                "cannot read env file " +
+                                    fs::path(file.scalar)
+                                        .lexically_relative(parent_folder(file.location.file))
+                                        .string());
                         }
                         continue;
                     }

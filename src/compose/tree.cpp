@@ -114,14 +114,14 @@ class Converter {
     Converter(const std::string& file, Diagnostics& diagnostics)
         : file_(file), diagnostics_(diagnostics) {}
 
-    Node convert(const YAML::Node& yaml, int depth) {
+    Node convert(const YAML::Node& yaml, int depth, const std::string& path) {
         Node node;
         node.location = location_of(yaml);
         if (failed_) {
             return node;
         }
         if (depth > maximum_depth || ++node_count_ > maximum_nodes) {
-            diagnostics_.add(node.location, "",
+            diagnostics_.add(node.location, path,
                              depth > maximum_depth
                                  ? "the document nests deeper than 128 levels"
                                  : "the document expands (through aliases) to too many nodes");
@@ -142,12 +142,13 @@ class Converter {
             case YAML::NodeType::Sequence:
                 node.kind = Node::Kind::sequence;
                 for (const auto& item : yaml) {
-                    node.items.push_back(convert(item, depth + 1));
+                    node.items.push_back(
+                        convert(item, depth + 1, item_path(path, node.items.size())));
                 }
                 break;
             case YAML::NodeType::Map:
                 node.kind = Node::Kind::mapping;
-                convert_mapping(yaml, node, depth);
+                convert_mapping(yaml, node, depth, path);
                 break;
         }
         return node;
@@ -162,7 +163,7 @@ class Converter {
         return Location{file_, mark.line + 1, mark.column + 1};
     }
 
-    void convert_mapping(const YAML::Node& yaml, Node& node, int depth) {
+    void convert_mapping(const YAML::Node& yaml, Node& node, int depth, const std::string& path) {
         std::vector<Node> merged_sources;
         Location merge_location;
         std::set<std::string> seen;
@@ -170,18 +171,18 @@ class Converter {
             const YAML::Node& key = pair.first;
             Location key_location = location_of(key);
             if (!key.IsScalar()) {
-                diagnostics_.add(key_location, "", "a mapping key must be a string");
+                diagnostics_.add(key_location, path, "a mapping key must be a string");
                 continue;
             }
             if (key.Scalar() == "<<" && key.Tag() != "!") {
                 merge_location = key_location;
-                Node sources = convert(pair.second, depth + 1);
+                Node sources = convert(pair.second, depth + 1, child_path(path, "<<"));
                 if (sources.is_mapping()) {
                     merged_sources.push_back(std::move(sources));
                 } else if (sources.is_sequence()) {
                     for (auto& item : sources.items) {
                         if (!item.is_mapping()) {
-                            diagnostics_.add(item.location, "",
+                            diagnostics_.add(item.location, child_path(path, "<<"),
                                              "a merge key (<<) needs a mapping or a list of "
                                              "mappings, got " +
                                                  describe(item));
@@ -191,18 +192,20 @@ class Converter {
                     }
                 } else {
                     diagnostics_.add(
-                        sources.location, "",
+                        sources.location, child_path(path, "<<"),
                         "a merge key (<<) needs a mapping or a list of mappings, got " +
                             describe(sources));
                 }
                 continue;
             }
             if (!seen.insert(key.Scalar()).second) {
-                diagnostics_.add(key_location, "", "duplicate key '" + key.Scalar() + "'");
+                diagnostics_.add(key_location, child_path(path, key.Scalar()),
+                                 "duplicate key '" + key.Scalar() + "'");
                 continue;
             }
             node.entries.push_back(
-                Entry{key.Scalar(), key_location, convert(pair.second, depth + 1)});
+                Entry{key.Scalar(), key_location,
+                      convert(pair.second, depth + 1, child_path(path, key.Scalar()))});
         }
         // Explicit keys win over merged ones, and earlier merge sources over
         // later ones (YAML merge key semantics).
@@ -233,7 +236,7 @@ Node parse_yaml(const std::string& text, const std::string& file, Diagnostics& d
         return Node{};
     }
     Converter converter(file, diagnostics);
-    return converter.convert(document, 0);
+    return converter.convert(document, 0, "");
 }
 
 }  // namespace berth::compose::detail

@@ -21,7 +21,8 @@ class ProjectValidator {
 
     void run() {
         if (services_->entries.empty() && disabled_.entries.empty()) {
-            diagnostics_.add(root_.location, "services",
+            const Entry* section = root_.find_entry("services");
+            diagnostics_.add(section ? section->key_location : root_.location, "services",
                              "no services are defined; a project needs at least one");
         }
         std::map<std::string, std::string> container_names;
