@@ -1,5 +1,6 @@
 #include "environment.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -172,6 +173,12 @@ std::optional<std::vector<std::string>> split_shell_words(const std::string& tex
 }
 
 std::optional<std::string> read_text_file(const std::string& path) {
+    // A device or FIFO named as a compose or env file (/dev/zero) would never
+    // finish reading; such paths are refused like unreadable ones.
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error)) {
+        return std::nullopt;
+    }
     std::ifstream stream(path, std::ios::binary);
     if (!stream) {
         return std::nullopt;

@@ -170,7 +170,9 @@ class Loader {
             auto text = read_text_file(file);
             if (!text) {
                 throw UsageError("cannot read compose file " + file + ": " +
-                                 (fs::exists(file) ? "permission denied" : "no such file"));
+                                 (!fs::exists(file)            ? "no such file"
+                                  : !fs::is_regular_file(file) ? "not a regular file"
+                                                               : "permission denied"));
             }
             sources.emplace_back(file, std::move(*text));
         }

@@ -3,7 +3,10 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <regex>
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <string_view>
 
 namespace berth::compose {
 
@@ -257,11 +260,35 @@ json volume_resource_json(const Volume& volume) {
     return object;
 }
 
-// Strings a YAML reader would take for another type must be quoted.
+// Strings a YAML reader (1.1 or 1.2) would take for another type must be
+// quoted. Written by hand rather than as a std::regex: libstdc++'s regex
+// recurses per character and overflows the stack on long values.
 bool needs_quotes(const std::string& text) {
-    static const std::regex ambiguous(
-        R"(^$|^[-+]?(\.?[0-9][0-9_.:eE+-]*|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN)$|^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N)$|^0x[0-9a-fA-F]+$|^0o[0-7]+$)");
-    return std::regex_match(text, ambiguous) || text.front() == ' ' || text.back() == ' ';
+    if (text.empty() || text.front() == ' ' || text.back() == ' ') {
+        return true;
+    }
+    static const std::set<std::string> words = {
+        "~",     "null", "Null",  "NULL",  "true", "True", "TRUE", "false", "False",
+        "FALSE", "yes",  "Yes",   "YES",   "no",   "No",   "NO",   "on",    "On",
+        "ON",    "off",  "Off",   "OFF",   "y",    "Y",    "n",    "N",     ".inf",
+        ".Inf",  ".INF", "-.inf", "+.inf", ".nan", ".NaN", ".NAN"};
+    if (words.count(text) != 0) {
+        return true;
+    }
+    // Anything that starts like a number (ints, floats, 0x.., 0o.., 1:30
+    // sexagesimals, dates) is quoted; quoting a string needlessly is harmless.
+    std::size_t start = (text[0] == '-' || text[0] == '+') ? 1 : 0;
+    if (start < text.size() && text[start] == '.') {
+        ++start;
+    }
+    if (start >= text.size() || !std::isdigit(static_cast<unsigned char>(text[start]))) {
+        return false;
+    }
+    return std::all_of(
+        text.begin() + static_cast<std::ptrdiff_t>(start), text.end(), [](char character) {
+            return std::isxdigit(static_cast<unsigned char>(character)) ||
+                   std::string_view("_.:+-xXoO").find(character) != std::string_view::npos;
+        });
 }
 
 // The YAML output is itself a compose file: a literal $ must be written $$ or
