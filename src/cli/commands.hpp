@@ -11,5 +11,6 @@ using Arguments = std::vector<std::string>;
 
 int info_command(const Arguments& arguments);
 int config_command(const Arguments& arguments);
+int image_command(const Arguments& arguments);
 
 }  // namespace berth::cli

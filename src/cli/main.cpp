@@ -16,6 +16,7 @@ Bring up container stacks for test harnesses through the Docker or Podman API.
 Commands:
   info      Show the engines berth can reach (backend, API version, rootless)
   config    Validate a compose project and print it resolved
+  image     Make the registry-free Debian base image; build images
 
 Run `berth COMMAND --help` for a command's options.
 )";
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     const std::map<std::string, int (*)(const berth::cli::Arguments&)> commands = {
         {"info", berth::cli::info_command},
         {"config", berth::cli::config_command},
+        {"image", berth::cli::image_command},
     };
     auto command = commands.find(arguments[0]);
     if (command == commands.end()) {
@@ -44,6 +46,10 @@ int main(int argc, char** argv) {
     try {
         return command->second(berth::cli::Arguments(arguments.begin() + 1, arguments.end()));
     } catch (const berth::Error& error) {
+        std::cerr << "berth " << arguments[0] << ": " << error.what() << "\n";
+        return 1;
+    } catch (const std::exception& error) {
+        // File system and allocation failures: still a message, not an abort.
         std::cerr << "berth " << arguments[0] << ": " << error.what() << "\n";
         return 1;
     }

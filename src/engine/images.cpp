@@ -214,6 +214,8 @@ std::string Engine::image_build(const BuildOptions& options, const ProgressCallb
         request.query.emplace_back("nocache", "1");
     request.query.emplace_back("pull", options.pull ? "1" : "0");
     request.query.emplace_back("rm", "1");
+    // A failed step must not leave its intermediate container behind.
+    request.query.emplace_back("forcerm", "1");
     request.headers.push_back("Content-Type: application/x-tar");
     auto stream = std::make_shared<std::ifstream>(tar.path(), std::ios::binary);
     request.body_source = detail::file_source(stream);

@@ -1,0 +1,41 @@
+#pragma once
+// A Debian base image made from Debian's packages, for machines that reach no
+// container registry: debootstrap into a temporary folder, then the folder is
+// streamed as a tar to the engine's image import.
+
+#include <berth/engine.hpp>
+#include <berth/image.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace berth {
+
+struct BaseImageOptions {
+    std::string reference = "berth/debian:bookworm";
+    std::string suite = "bookworm";
+    /// Empty: the mirror this machine's apt uses (so proxies and local
+    /// mirrors keep working), else debootstrap's own default.
+    std::string mirror;
+    /// Where the root filesystem tar is kept, so that a second engine on the
+    /// same machine imports it without bootstrapping again. Empty: none kept.
+    std::filesystem::path cache_dir;
+    /// Import again even when the engine has the image.
+    bool force = false;
+};
+
+enum class BaseImageOutcome {
+    already_present,  ///< the engine had the image; nothing was done
+    imported_from_cache,
+    bootstrapped,
+};
+
+/// Makes sure the engine has the base image. debootstrap needs root; without
+/// it this throws UsageError saying how to use a registry base instead.
+BaseImageOutcome ensure_base_image(Engine& engine, const BaseImageOptions& options,
+                                   const ProgressCallback& progress = {});
+
+/// The first Debian mirror in this machine's apt sources, or "".
+std::string host_debian_mirror();
+
+}  // namespace berth

@@ -1,0 +1,325 @@
+// The stack's images on a real engine: the base made from Debian's packages,
+// the registry and slurm images built through berth, both containers started
+// through the engine layer, and the Slurm cluster contract checked over SSH.
+// meson runs this once per backend (dockerd, rootful and rootless Podman).
+
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <berth/base_image.hpp>
+
+#include "engine/transport.hpp"
+#include "process.hpp"
+#include "test_engine.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+using namespace berth;
+using namespace berth::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string source_dir() {
+    const char* value = std::getenv("BERTH_SOURCE_DIR");
+    REQUIRE_MESSAGE(value != nullptr, "BERTH_SOURCE_DIR must name the checkout");
+    return value;
+}
+
+void print_progress(const Progress& line) {
+    if (std::getenv("BERTH_TEST_VERBOSE") != nullptr)
+        std::cerr << line.message;
+}
+
+/// Every object of one stack, removed in reverse at scope exit.
+class Stack {
+  public:
+    Stack() {
+        auto started = std::chrono::steady_clock::now();
+        BaseImageOptions base;
+        base.cache_dir = "/var/cache/berth";
+        auto outcome = ensure_base_image(engine(), base, print_progress);
+        std::cout << "base image: "
+                  << (outcome == BaseImageOutcome::already_present       ? "present"
+                      : outcome == BaseImageOutcome::imported_from_cache ? "imported from cache"
+                                                                         : "bootstrapped")
+                  << std::endl;
+        for (const char* image : {"registry", "slurm"}) {
+            BuildOptions build;
+            build.context_dir = source_dir() + "/containers/" + image;
+            build.tags = {std::string("berth/") + image + ":latest"};
+            build.build_args = {{"BASE", base.reference}};
+            engine().image_build(build, print_progress);
+        }
+        std::cout << "images ready in " << seconds_since(started) << " s" << std::endl;
+
+        network_ = unique_name("berth-stack-net");
+        engine().network_create({.name = network_, .labels = {{"berth.test", "stack"}}});
+        registry_volume_ = unique_name("berth-stack-registry");
+        engine().volume_create({.name = registry_volume_, .labels = {{"berth.test", "stack"}}});
+        home_volume_ = unique_name("berth-stack-home");
+        engine().volume_create({.name = home_volume_, .labels = {{"berth.test", "stack"}}});
+
+        ContainerSpec registry;
+        registry.name = unique_name("berth-stack-registry");
+        registry.image = "berth/registry:latest";
+        registry.labels = {{"berth.test", "stack"}};
+        registry.ports = {{5000, "tcp", "127.0.0.1", 0}};
+        registry.mounts = {{Mount::Type::volume, registry_volume_, "/var/lib/registry", false, {}}};
+        registry.network = network_;
+        registry.network_aliases = {"registry"};
+        registry_ = engine().container_create(registry);
+
+        // As compose/docker-compose.yml has it, but with ports the engine
+        // picks so that the backends' runs do not collide.
+        ContainerSpec slurm;
+        slurm.name = unique_name("berth-stack-slurm");
+        slurm.image = "berth/slurm:latest";
+        slurm.hostname = "slurm-control";
+        slurm.labels = {{"berth.test", "stack"}};
+        slurm.ports = {{22, "tcp", "127.0.0.1", 0}};
+        slurm.mounts = {{Mount::Type::volume, home_volume_, "/home/slurm", false, {}}};
+        slurm.network = network_;
+        slurm.network_aliases = {"slurm", "slurm-pyxis", "slurm-control"};
+        slurm.cap_add = {"SYS_ADMIN"};
+        slurm.security_opt = {"seccomp=unconfined", "apparmor=unconfined"};
+        slurm_ = engine().container_create(slurm);
+
+        auto starting = std::chrono::steady_clock::now();
+        engine().container_start(registry_);
+        wait_healthy(registry_, "registry");
+        engine().container_start(slurm_);
+        wait_healthy(slurm_, "slurm");
+        std::cout << "stack healthy in " << seconds_since(starting) << " s" << std::endl;
+        ssh_port_ = published_port(slurm_);
+        registry_port_ = published_port(registry_);
+    }
+
+    ~Stack() {
+        for (const auto& container : {slurm_, registry_}) {
+            if (container.empty())
+                continue;
+            try {
+                engine().container_remove(container, {.force = true, .volumes = true});
+            } catch (const std::exception& error) {
+                std::cerr << "cleanup: " << error.what() << std::endl;
+            }
+        }
+        try {
+            if (!network_.empty())
+                engine().network_remove(network_);
+            if (!registry_volume_.empty())
+                engine().volume_remove(registry_volume_, true);
+            if (!home_volume_.empty())
+                engine().volume_remove(home_volume_, true);
+        } catch (const std::exception& error) {
+            std::cerr << "cleanup: " << error.what() << std::endl;
+        }
+    }
+
+    /// Runs a shell command as slurm over SSH with the password.
+    ProcessResult ssh(const std::string& command) const {
+        return run_process({"sshpass",
+                            "-p",
+                            "slurm",
+                            "ssh",
+                            "-p",
+                            std::to_string(ssh_port_),
+                            "-o",
+                            "StrictHostKeyChecking=no",
+                            "-o",
+                            "UserKnownHostsFile=/dev/null",
+                            "-o",
+                            "LogLevel=ERROR",
+                            "-o",
+                            "ConnectTimeout=10",
+                            "-o",
+                            "PreferredAuthentications=password",
+                            "-o",
+                            "PubkeyAuthentication=no",
+                            "slurm@127.0.0.1",
+                            command});
+    }
+
+    const std::string& slurm() const { return slurm_; }
+    int registry_port() const { return registry_port_; }
+    int ssh_port() const { return ssh_port_; }
+
+  private:
+    static double seconds_since(std::chrono::steady_clock::time_point start) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+
+    static int published_port(const std::string& container) {
+        auto info = engine().container_inspect(container);
+        REQUIRE(info.ports.size() == 1);
+        return info.ports[0].host_port;
+    }
+
+    /// Runs the container's own healthcheck until it passes (Podman without
+    /// systemd never runs it itself). A container that exits fails at once.
+    static void wait_healthy(const std::string& container, const std::string& service) {
+        auto deadline = std::chrono::steady_clock::now() + 120s;
+        std::string last_output;
+        while (std::chrono::steady_clock::now() < deadline) {
+            ContainerInfo info = engine().container_inspect(container);
+            if (!info.state.running) {
+                auto logs = engine().container_logs(container, {.tail = 30});
+                FAIL(service << " exited with code " << info.state.exit_code << "; last logs:\n"
+                             << logs.stdout_text << logs.stderr_text);
+            }
+            HealthResult health = engine().run_healthcheck(container);
+            if (health.status == HealthStatus::healthy)
+                return;
+            if (health.latest())
+                last_output = health.latest()->output;
+            std::this_thread::sleep_for(250ms);
+        }
+        FAIL(service << " not healthy within 120 s; last check said: " << last_output);
+    }
+
+    std::string network_, registry_volume_, home_volume_, registry_, slurm_;
+    int ssh_port_ = 0;
+    int registry_port_ = 0;
+};
+
+Stack& stack() {
+    static Stack instance;
+    return instance;
+}
+
+/// Waits on the node, bounded, until every job has ended: every record
+/// scontrol shows (an array has one per task) in a final state.
+std::string wait_for_jobs(const std::string& job_ids) {
+    return "for job in " + job_ids +
+           "; do timeout 120 bash -c \"until records=\\$(scontrol show job -o $job) && "
+           "! grep -vqE 'JobState=(COMPLETED|FAILED|CANCELLED|TIMEOUT)' <<<\\\"\\$records\\\"; "
+           "do sleep 0.2; done\" || { echo job $job did not finish; exit 1; }; done";
+}
+
+}  // namespace
+
+TEST_CASE("password SSH reaches the cluster, and sinfo shows the debug partition up") {
+    ProcessResult result =
+        stack().ssh("whoami; echo $HOME; sinfo --noheader --format='%P %a %D %t'");
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.output.find("slurm\n/home/slurm\n") == 0);
+    CHECK(result.output.find("debug* up 1 idle") != std::string::npos);
+}
+
+TEST_CASE("SFTP works for the slurm user") {
+    // Commands on stdin, not -b: batch mode would forbid password logins.
+    ProcessResult result =
+        run_process({"sshpass", "-p", "slurm", "sftp", "-P", std::to_string(stack().ssh_port()),
+                     "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o",
+                     "LogLevel=ERROR", "slurm@127.0.0.1"},
+                    "put /etc/hostname slurm_jobs/uploaded\nls slurm_jobs\n");
+    INFO(result.output);
+    CHECK(result.exit_code == 0);
+    CHECK(result.output.find("uploaded") != std::string::npos);
+}
+
+TEST_CASE("an sbatch job runs in the job directory and writes its output") {
+    ProcessResult result = stack().ssh(
+        "cd ~/slurm_jobs && job=$(sbatch --parsable --chdir=/home/slurm/slurm_jobs "
+        "--output=basic-%j.out --wrap 'echo hello from $(hostname) in $PWD') && " +
+        wait_for_jobs("$job") + " && cat basic-$job.out && scontrol show job -o $job");
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.output.find("hello from slurm-control in /home/slurm/slurm_jobs") !=
+          std::string::npos);
+    CHECK(result.output.find("JobState=COMPLETED") != std::string::npos);
+    CHECK(result.output.find("Partition=debug") != std::string::npos);
+}
+
+TEST_CASE("an array with a %2 throttle runs every task, at most two at a time") {
+    ProcessResult result = stack().ssh(
+        "cd ~/slurm_jobs && job=$(sbatch --parsable --array=1-4%2 --output=array-%A_%a.out "
+        "--wrap 'echo task $SLURM_ARRAY_TASK_ID; sleep 1') && "
+        "scontrol show job -o $job | grep -o 'ArrayTaskThrottle=[0-9]*' | head -n1 && " +
+        wait_for_jobs("$job") + " && cat array-${job}_*.out");
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.output.find("ArrayTaskThrottle=2") != std::string::npos);
+    for (int task = 1; task <= 4; ++task) {
+        CHECK(result.output.find("task " + std::to_string(task) + "\n") != std::string::npos);
+    }
+}
+
+TEST_CASE("an afterok dependency runs after its parent, and not after a failure") {
+    ProcessResult result = stack().ssh(
+        "cd ~/slurm_jobs && first=$(sbatch --parsable --output=first-%j.out --wrap 'sleep 1; echo "
+        "first') && "
+        "second=$(sbatch --parsable --dependency=afterok:$first --output=second-%j.out "
+        "--wrap 'cat first-'$first'.out; echo second') && "
+        "broken=$(sbatch --parsable --wrap 'exit 3') && "
+        "never=$(sbatch --parsable --dependency=afterok:$broken --kill-on-invalid-dep=yes --wrap "
+        "'echo never') && " +
+        wait_for_jobs("$second $never") +
+        " && cat second-$second.out && scontrol show job -o $never");
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.output.find("first\nsecond\n") != std::string::npos);
+    CHECK(result.output.find("JobState=CANCELLED") != std::string::npos);
+}
+
+TEST_CASE("a job can SSH to its own node and submit a child job") {
+    ProcessResult result = stack().ssh(
+        "cd ~/slurm_jobs && cat > parent.sh <<'EOF'\n"
+        "#!/bin/bash\n"
+        "ssh slurm-control \"sbatch --parsable --chdir=$HOME/slurm_jobs --output=child-%j.out "
+        "--wrap 'echo child ran'\"\n"
+        "EOF\n"
+        "parent=$(sbatch --parsable --output=parent-%j.out parent.sh) && " +
+        wait_for_jobs("$parent") + " && child=$(tail -n1 parent-$parent.out) && " +
+        wait_for_jobs("$child") + " && cat child-$child.out");
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.output.find("child ran") != std::string::npos);
+}
+
+TEST_CASE("Python 3 can make and use a venv in the cluster") {
+    ProcessResult result = stack().ssh(
+        "python3 -m venv ~/venv-test && ~/venv-test/bin/python -c 'import sys; print(sys.prefix)'");
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.output.find("/home/slurm/venv-test") != std::string::npos);
+}
+
+TEST_CASE("an image pushed from the host reads back inside the cluster as registry:5000") {
+    std::string reference =
+        "127.0.0.1:" + std::to_string(stack().registry_port()) + "/berth-test/busybox:v1";
+    engine().image_tag(busybox_image(), reference);
+    engine().image_push(reference, {.tls_verify = false}, print_progress);
+    engine().image_remove(reference);
+    ExecResult result = engine().exec(stack().slurm(),
+                                      {"skopeo", "inspect", "--format", "{{.Name}} {{len .Layers}}",
+                                       "docker://registry:5000/berth-test/busybox:v1"},
+                                      {.user = "slurm"});
+    INFO(result.stdout_text << result.stderr_text);
+    CHECK(result.exit_code == 0);
+    CHECK(result.stdout_text == "registry:5000/berth-test/busybox 1\n");
+}
+
+TEST_CASE("stopping the slurm container is graceful and well inside two seconds") {
+    // With t=2 the engine would SIGKILL a container still running after two
+    // seconds (exit 137); exit 0 shows the entrypoint stopped every daemon.
+    auto started = std::chrono::steady_clock::now();
+    CHECK(engine().container_stop(stack().slurm(), 2s));
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cout << "slurm container stopped in " << seconds << " s" << std::endl;
+    ContainerInfo info = engine().container_inspect(stack().slurm());
+    CHECK(info.state.exit_code == 0);
+    CHECK_FALSE(info.state.oom_killed);
+}
+
+int main(int argc, char** argv) {
+    if (!announce_backend())
+        return 1;
+    doctest::Context context(argc, argv);
+    return context.run();
+}

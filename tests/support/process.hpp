@@ -1,0 +1,17 @@
+#pragma once
+// Running a program from a test (ssh, sshpass) and collecting what it printed.
+
+#include <string>
+#include <vector>
+
+namespace berth::testing {
+
+struct ProcessResult {
+    int exit_code = 0;
+    std::string output;  ///< stdout and stderr together, in order
+};
+
+/// Runs argv[0] (searched in PATH) with stdin_text as its standard input.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_text = {});
+
+}  // namespace berth::testing
