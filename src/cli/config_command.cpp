@@ -97,7 +97,9 @@ int config_command(const Arguments& arguments) {
                 std::cout << service.name << "\n";
             }
         } else if (parsed.json) {
-            std::cout << compose::to_json(project).dump(2) << "\n";
+            std::cout << compose::to_json(project).dump(2, ' ', false,
+                                                        nlohmann::json::error_handler_t::replace)
+                      << "\n";
         } else {
             std::cout << compose::to_yaml(project);
         }

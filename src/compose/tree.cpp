@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 namespace berth::compose::detail {
@@ -109,6 +110,51 @@ namespace {
 constexpr int maximum_depth = 128;
 constexpr std::size_t maximum_nodes = 2'000'000;
 
+// YAML text is Unicode; bytes that are not UTF-8 would reach engine labels
+// and JSON output, which cannot carry them.
+bool valid_utf8(const std::string& text) {
+    std::size_t index = 0;
+    while (index < text.size()) {
+        const auto byte = static_cast<unsigned char>(text[index]);
+        std::size_t length = 0;
+        std::uint32_t code_point = 0;
+        if (byte < 0x80) {
+            ++index;
+            continue;
+        } else if ((byte & 0xE0) == 0xC0) {
+            length = 2;
+            code_point = byte & 0x1F;
+        } else if ((byte & 0xF0) == 0xE0) {
+            length = 3;
+            code_point = byte & 0x0F;
+        } else if ((byte & 0xF8) == 0xF0) {
+            length = 4;
+            code_point = byte & 0x07;
+        } else {
+            return false;
+        }
+        if (index + length > text.size()) {
+            return false;
+        }
+        for (std::size_t offset = 1; offset < length; ++offset) {
+            const auto continuation = static_cast<unsigned char>(text[index + offset]);
+            if ((continuation & 0xC0) != 0x80) {
+                return false;
+            }
+            code_point = (code_point << 6) | (continuation & 0x3F);
+        }
+        const bool overlong = (length == 2 && code_point < 0x80) ||
+                              (length == 3 && code_point < 0x800) ||
+                              (length == 4 && code_point < 0x10000);
+        const bool surrogate = code_point >= 0xD800 && code_point <= 0xDFFF;
+        if (overlong || surrogate || code_point > 0x10FFFF) {
+            return false;
+        }
+        index += length;
+    }
+    return true;
+}
+
 class Converter {
   public:
     Converter(const std::string& file, Diagnostics& diagnostics)
@@ -136,6 +182,10 @@ class Converter {
             case YAML::NodeType::Scalar:
                 node.kind = Node::Kind::scalar;
                 node.scalar = yaml.Scalar();
+                if (!valid_utf8(node.scalar)) {
+                    diagnostics_.add(node.location, path, "the value is not valid UTF-8 text");
+                    node.scalar.clear();
+                }
                 // yaml-cpp tags quoted scalars "!" and plain ones "?".
                 node.plain = yaml.Tag() != "!";
                 break;
@@ -170,6 +220,10 @@ class Converter {
         for (const auto& pair : yaml) {
             const YAML::Node& key = pair.first;
             Location key_location = location_of(key);
+            if (key.IsScalar() && !valid_utf8(key.Scalar())) {
+                diagnostics_.add(key_location, path, "a key is not valid UTF-8 text");
+                continue;
+            }
             if (!key.IsScalar()) {
                 diagnostics_.add(key_location, path, "a mapping key must be a string");
                 continue;
