@@ -83,7 +83,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     arguments = parser.parse_args()
 
-    berth = arguments.berth
+    berth = os.path.abspath(arguments.berth) if arguments.berth else None
     prefix = []
     if berth is None:
         for candidate in (root / "build/src/cli/berth",):
