@@ -32,6 +32,12 @@ DependencyGraph dependency_graph(const Project& project) {
                 dependencies.insert(dependency.service);
             }
         }
+        // Sharing another service's network stack needs that container first.
+        const std::string prefix = "service:";
+        if (service.network_mode.rfind(prefix, 0) == 0 &&
+            project.find_service(service.network_mode.substr(prefix.size()))) {
+            dependencies.insert(service.network_mode.substr(prefix.size()));
+        }
     }
     DependencyGraph graph;
     std::set<std::string> placed;

@@ -482,9 +482,16 @@ class Loader {
         if (diagnostics_.empty()) {
             return;
         }
+        // Files in the order they were read (env file, then -f order), each
+        // file's problems top to bottom.
         std::vector<Diagnostic> list = diagnostics_.list();
-        std::stable_sort(list.begin(), list.end(), [](const Diagnostic& a, const Diagnostic& b) {
-            return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+        std::map<std::string, std::size_t> file_order;
+        for (const auto& diagnostic : list) {
+            file_order.emplace(diagnostic.file, file_order.size());
+        }
+        std::stable_sort(list.begin(), list.end(), [&](const Diagnostic& a, const Diagnostic& b) {
+            return std::tuple(file_order[a.file], a.line, a.column) <
+                   std::tuple(file_order[b.file], b.line, b.column);
         });
         throw ComposeError(std::move(list));
     }

@@ -760,6 +760,7 @@ class Normalizer {
         for (std::size_t index = 0; index < value.items.size(); ++index) {
             Node& item = value.items[index];
             const std::string entry_path = item_path(path, index);
+            const std::size_t first_new = canonical.size();
             if (item.is_scalar()) {
                 short_port(item, entry_path, canonical);
             } else if (item.is_mapping()) {
@@ -768,6 +769,9 @@ class Normalizer {
                 error(item, entry_path,
                       "expected a port like \"8080:80\" or a mapping with 'target', got " +
                           describe(item));
+            }
+            for (std::size_t added = first_new; added < canonical.size(); ++added) {
+                canonical[added].written_path = entry_path;
             }
         }
         value.items = std::move(canonical);
@@ -958,6 +962,7 @@ class Normalizer {
         for (std::size_t index = 0; index < value.items.size(); ++index) {
             Node& item = value.items[index];
             const std::string entry_path = item_path(path, index);
+            const std::size_t first_new = canonical.size();
             if (item.is_scalar()) {
                 short_volume(item, entry_path, canonical);
             } else if (item.is_mapping()) {
@@ -967,6 +972,9 @@ class Normalizer {
                       "expected a volume like \"./data:/data:ro\" or a mapping with 'type' and "
                       "'target', got " +
                           describe(item));
+            }
+            if (canonical.size() > first_new) {
+                canonical.back().written_path = entry_path;
             }
         }
         value.items = std::move(canonical);

@@ -30,6 +30,9 @@ struct Node {
     std::vector<Node> items;
     std::vector<Entry> entries;
     Location location;
+    /// Set on list items that normalisation rewrote (ports, volumes): the key
+    /// path of the entry as written, since a range can become several items.
+    std::string written_path;
 
     bool is_null() const { return kind == Kind::null; }
     bool is_scalar() const { return kind == Kind::scalar; }

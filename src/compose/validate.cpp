@@ -26,8 +26,10 @@ class ProjectValidator {
                              "no services are defined; a project needs at least one");
         }
         std::map<std::string, std::string> container_names;
+        std::map<std::string, std::string> host_ports;
         for (const auto& entry : services_->entries) {
             service(entry.key, entry.value, container_names);
+            published_ports(entry.key, entry.value, host_ports);
         }
         cycles();
     }
@@ -77,10 +79,49 @@ class ProjectValidator {
                 const Node* source = volume.find("source");
                 if (volume.find("type")->scalar == "volume" && source &&
                     !volumes_->find(source->scalar)) {
-                    diagnostics_.add(volume.location, item_path(path + ".volumes", index),
+                    diagnostics_.add(volume.location,
+                                     volume.written_path.empty()
+                                         ? item_path(path + ".volumes", index)
+                                         : volume.written_path,
                                      "named volume '" + source->scalar +
                                          "' is not declared under the top-level 'volumes'");
                 }
+            }
+        }
+    }
+
+    // Two services cannot publish the same host port: the engine would fail
+    // the second start, after the first service is already up.
+    void published_ports(const std::string& name, const Node& service,
+                         std::map<std::string, std::string>& host_ports) {
+        const Node* ports = service.find("ports");
+        if (!ports) {
+            return;
+        }
+        for (std::size_t index = 0; index < ports->items.size(); ++index) {
+            const Node& port = ports->items[index];
+            const Node* published = port.find("published");
+            if (!published || published->scalar.find('-') != std::string::npos) {
+                continue;
+            }
+            const Node* host_ip = port.find("host_ip");
+            std::string address = host_ip ? host_ip->scalar : "";
+            if (address == "0.0.0.0") {
+                address.clear();
+            }
+            const std::string protocol = port.find("protocol")->scalar;
+            const std::string key = address + ":" + published->scalar + "/" + protocol;
+            auto [existing, inserted] = host_ports.emplace(key, name);
+            if (!inserted) {
+                const std::string shown =
+                    (address.empty() ? "" : address + ":") + published->scalar + "/" + protocol;
+                diagnostics_.add(
+                    port.location,
+                    port.written_path.empty() ? item_path("services." + name + ".ports", index)
+                                              : port.written_path,
+                    "host port " + shown + " is already published by " +
+                        (existing->second == name ? std::string("this service")
+                                                  : "service '" + existing->second + "'"));
             }
         }
     }
