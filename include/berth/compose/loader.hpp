@@ -17,7 +17,8 @@ struct LoadOptions {
     /// Compose files, merged in order (later ones override). Empty: the
     /// COMPOSE_FILE variable (paths separated by ':'), else the first of
     /// compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml in
-    /// working_directory.
+    /// working_directory, with compose.override.y(a)ml or
+    /// docker-compose.override.y(a)ml beside it merged over it.
     std::vector<std::string> files;
     /// `-p`. Wins over COMPOSE_PROJECT_NAME and the `name:` key; otherwise the
     /// project folder's name is used. Normalised either way.
@@ -63,6 +64,12 @@ class ComposeError : public Error {
 
 /// Loads, interpolates, merges and validates; throws ComposeError listing
 /// every problem, or UsageError when a named file or env file cannot be read.
+///
+/// Problems are found in two rounds: the shape of every file (syntax, keys,
+/// types, values, interpolation) first, then, when the shapes are right, the
+/// project as a whole (dependencies, cycles, declared networks and volumes,
+/// container names, published ports). One ComposeError carries all problems
+/// of the round that found any, ordered by file and position.
 Project load_project(const LoadOptions& options);
 
 /// Loads one compose document given as text, as if it had been read from
