@@ -307,6 +307,9 @@ std::string escape_dollars(const std::string& text) {
 void emit(YAML::Emitter& out, const json& value) {
     switch (value.type()) {
         case json::value_t::object:
+            if (value.empty()) {
+                out << YAML::Flow;
+            }
             out << YAML::BeginMap;
             for (const auto& [key, item] : value.items()) {
                 out << YAML::Key << key << YAML::Value;
@@ -315,6 +318,9 @@ void emit(YAML::Emitter& out, const json& value) {
             out << YAML::EndMap;
             break;
         case json::value_t::array:
+            if (value.empty()) {
+                out << YAML::Flow;
+            }
             out << YAML::BeginSeq;
             for (const auto& item : value) {
                 emit(out, item);

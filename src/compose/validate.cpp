@@ -186,6 +186,41 @@ class ProjectValidator {
     }
 
     // Depth-first search; a back edge closes a cycle, printed in order.
+    // What a service must wait for: depends_on entries, and the service
+    // whose network stack it shares (network_mode: service:NAME).
+    struct Edge {
+        std::string target;
+        Location location;
+        std::string key_path;
+    };
+
+    std::vector<Edge> edges_of(const std::string& name) const {
+        std::vector<Edge> edges;
+        const Node* service = services_->find(name);
+        if (!service) {
+            return edges;
+        }
+        if (const Node* depends_on = service->find("depends_on")) {
+            for (const auto& dependency : depends_on->entries) {
+                if (services_->find(dependency.key) && dependency.key != name) {
+                    edges.push_back(Edge{dependency.key, dependency.key_location,
+                                         "services." + name + ".depends_on"});
+                }
+            }
+        }
+        const Node* network_mode = service->find("network_mode");
+        const std::string prefix = "service:";
+        if (network_mode && network_mode->scalar.rfind(prefix, 0) == 0) {
+            const std::string target = network_mode->scalar.substr(prefix.size());
+            if (services_->find(target) && target != name) {
+                edges.push_back(
+                    Edge{target, network_mode->location, "services." + name + ".network_mode"});
+            }
+        }
+        return edges;
+    }
+
+    // Depth-first search; a back edge closes a cycle, printed in order.
     void cycles() {
         std::map<std::string, int> state;  // 0 new, 1 on the path, 2 done
         std::vector<std::string> stack;
@@ -193,18 +228,11 @@ class ProjectValidator {
         std::function<void(const std::string&)> visit = [&](const std::string& name) {
             state[name] = 1;
             stack.push_back(name);
-            const Node* service = services_->find(name);
-            const Node* depends_on = service ? service->find("depends_on") : nullptr;
-            if (depends_on) {
-                for (const auto& dependency : depends_on->entries) {
-                    if (!services_->find(dependency.key) || dependency.key == name) {
-                        continue;
-                    }
-                    if (state[dependency.key] == 1) {
-                        report_cycle(stack, dependency.key, reported);
-                    } else if (state[dependency.key] == 0) {
-                        visit(dependency.key);
-                    }
+            for (const auto& edge : edges_of(name)) {
+                if (state[edge.target] == 1) {
+                    report_cycle(stack, edge.target, reported);
+                } else if (state[edge.target] == 0) {
+                    visit(edge.target);
                 }
             }
             stack.pop_back();
@@ -235,11 +263,14 @@ class ProjectValidator {
             text += member + " -> ";
         }
         text += back_to;
-        const Node* first = services_->find(members.front());
-        const Entry* edge =
-            first->find("depends_on")->find_entry(members.size() > 1 ? members[1] : back_to);
-        diagnostics_.add(edge->key_location, "services." + members.front() + ".depends_on",
-                         "dependency cycle: " + text);
+        // Report at the first edge of the cycle, where a user would cut it.
+        const std::string next = members.size() > 1 ? members[1] : back_to;
+        for (const auto& edge : edges_of(members.front())) {
+            if (edge.target == next) {
+                diagnostics_.add(edge.location, edge.key_path, "dependency cycle: " + text);
+                return;
+            }
+        }
     }
 
     const Node& root_;

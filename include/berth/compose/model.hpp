@@ -134,7 +134,8 @@ struct Service {
     std::string image;
     std::optional<BuildSpec> build;
     /// A string in the file is split as a POSIX shell would (quotes, escapes),
-    /// without running a shell. Unset: the image's CMD / ENTRYPOINT.
+    /// without running a shell. Unset: the image's CMD / ENTRYPOINT. Set and
+    /// empty (`entrypoint: ""` or `[]`): clear the image's.
     std::optional<std::vector<std::string>> command;
     std::optional<std::vector<std::string>> entrypoint;
     /// After env_file files were read (the `environment` key wins over them).
