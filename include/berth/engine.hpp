@@ -131,6 +131,9 @@ class Engine {
     std::optional<NetworkInfo> network_inspect(const std::string& network);
     std::vector<NetworkInfo> network_list(const ListFilter& filter = {});
     void network_remove(const std::string& network);
+    /// Attaches a created container to one more network, under these aliases.
+    void network_connect(const std::string& network, const std::string& container,
+                         const std::vector<std::string>& aliases = {});
 
     // ---- volumes (volumes.cpp)
     VolumeInfo volume_create(const VolumeSpec& spec);

@@ -12,5 +12,17 @@ using Arguments = std::vector<std::string>;
 int info_command(const Arguments& arguments);
 int config_command(const Arguments& arguments);
 int image_command(const Arguments& arguments);
+int up_command(const Arguments& arguments);
+int down_command(const Arguments& arguments);
+int ps_command(const Arguments& arguments);
+int logs_command(const Arguments& arguments);
+int exec_command(const Arguments& arguments);
+
+inline constexpr const char* up_usage =
+    "usage: berth [-f FILE]... [-p NAME] [--profile P] [--host URI] up [--wait | --no-wait]\n"
+    "                [--wait-timeout SECONDS] [--build] [--keep-on-failure] [--json] [-q] "
+    "[SERVICE...]\n";
+inline constexpr const char* down_usage =
+    "usage: berth [-f FILE]... [-p NAME] [--host URI] down [-v] [-t SECONDS]\n";
 
 }  // namespace berth::cli

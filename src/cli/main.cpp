@@ -17,6 +17,14 @@ Commands:
   info      Show the engines berth can reach (backend, API version, rootless)
   config    Validate a compose project and print it resolved
   image     Make the registry-free Debian base image; build images
+  up        Create and start the project's services, waiting for their health
+  down      Stop and remove the project's containers and networks (-v: volumes)
+  ps        List the project's containers
+  logs      Show a service's output
+  exec      Run a command in a service's container
+
+Project options (before or after the command): -f FILE, -p NAME, --profile P,
+--env-file FILE, --project-directory DIR, --host URI.
 
 Run `berth COMMAND --help` for a command's options.
 )";
@@ -33,10 +41,29 @@ int main(int argc, char** argv) {
         std::cout << "berth 0.1.0\n";
         return 0;
     }
+    // `berth -f x.yml up` as docker compose has it: options before the
+    // command name go to the command.
+    std::vector<std::string> leading;
+    while (!arguments.empty() && arguments[0].rfind('-', 0) == 0) {
+        leading.push_back(arguments[0]);
+        arguments.erase(arguments.begin());
+        bool takes_value = leading.back().find('=') == std::string::npos &&
+                           leading.back() != "--json" && leading.back() != "-q";
+        if (takes_value && !arguments.empty()) {
+            leading.push_back(arguments[0]);
+            arguments.erase(arguments.begin());
+        }
+    }
+    if (arguments.empty()) {
+        std::cerr << "berth: no command given\n" << usage;
+        return 2;
+    }
+    arguments.insert(arguments.begin() + 1, leading.begin(), leading.end());
     const std::map<std::string, int (*)(const berth::cli::Arguments&)> commands = {
-        {"info", berth::cli::info_command},
-        {"config", berth::cli::config_command},
-        {"image", berth::cli::image_command},
+        {"info", berth::cli::info_command},   {"config", berth::cli::config_command},
+        {"image", berth::cli::image_command}, {"up", berth::cli::up_command},
+        {"down", berth::cli::down_command},   {"ps", berth::cli::ps_command},
+        {"logs", berth::cli::logs_command},   {"exec", berth::cli::exec_command},
     };
     auto command = commands.find(arguments[0]);
     if (command == commands.end()) {

@@ -4,6 +4,7 @@
 #include <berth/engine.hpp>
 
 #include "engine/archive.hpp"
+#include "engine/container_body.hpp"
 #include "engine/engine_state.hpp"
 #include "engine/streams.hpp"
 
@@ -55,7 +56,9 @@ std::string port_key(const PortBinding& port) {
     return std::to_string(port.container_port) + "/" + port.protocol;
 }
 
-json create_body(const ContainerSpec& spec) {
+}  // namespace
+
+json detail::container_create_body(const ContainerSpec& spec) {
     json body = json::object();
     body["Image"] = spec.image;
     if (spec.command)
@@ -168,6 +171,8 @@ json create_body(const ContainerSpec& spec) {
     body["HostConfig"] = host;
     return body;
 }
+
+namespace {
 
 ContainerInfo parse_container(const json& raw) {
     ContainerInfo info;
@@ -283,7 +288,7 @@ std::string Engine::container_create(const ContainerSpec& spec) {
     if (!spec.name.empty())
         request.query.emplace_back("name", spec.name);
     request.headers.push_back("Content-Type: application/json");
-    request.body = create_body(spec).dump();
+    request.body = detail::container_create_body(spec).dump();
     auto answer = state_->send_json(request);
     return string_field(answer, "Id");
 }

@@ -53,4 +53,17 @@ void Engine::network_remove(const std::string& network) {
                                  "remove network", network));
 }
 
+void Engine::network_connect(const std::string& network, const std::string& container,
+                             const std::vector<std::string>& aliases) {
+    auto request =
+        state_->request("POST", state_->api("/networks/" + path_segment(network) + "/connect"),
+                        "connect to network " + network, container);
+    nlohmann::json endpoint = nlohmann::json::object();
+    if (!aliases.empty())
+        endpoint["Aliases"] = aliases;
+    request.headers.push_back("Content-Type: application/json");
+    request.body = nlohmann::json{{"Container", container}, {"EndpointConfig", endpoint}}.dump();
+    state_->send(request);
+}
+
 }  // namespace berth

@@ -1,0 +1,129 @@
+#pragma once
+// Turning a loaded compose project into running containers, and taking them
+// away again: `berth up`, `down` and `ps` as a library.
+
+#include <berth/compose/model.hpp>
+#include <berth/container.hpp>
+#include <berth/engine.hpp>
+#include <berth/errors.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth {
+
+/// The labels docker compose puts on what it makes; berth uses the same, so
+/// compose tools see a berth stack as their own and the other way round.
+namespace compose_labels {
+inline constexpr const char* project = "com.docker.compose.project";
+inline constexpr const char* service = "com.docker.compose.service";
+inline constexpr const char* container_number = "com.docker.compose.container-number";
+inline constexpr const char* oneoff = "com.docker.compose.oneoff";
+inline constexpr const char* config_hash = "com.docker.compose.config-hash";
+inline constexpr const char* config_files = "com.docker.compose.project.config_files";
+inline constexpr const char* working_dir = "com.docker.compose.project.working_dir";
+inline constexpr const char* version = "com.docker.compose.version";
+inline constexpr const char* network = "com.docker.compose.network";
+inline constexpr const char* volume = "com.docker.compose.volume";
+}  // namespace compose_labels
+
+/// One step of `up` for one service, for progress lines.
+struct ServiceEvent {
+    enum class Kind {
+        building,
+        built,
+        creating,
+        recreating,
+        starting,
+        waiting,
+        running,
+        healthy,
+        unchanged,
+        failed
+    };
+    Kind kind;
+    std::string service;
+    std::chrono::milliseconds elapsed{0};  ///< since `up` began
+    std::string detail;
+};
+
+const char* to_string(ServiceEvent::Kind kind);
+
+struct UpOptions {
+    /// Wait until every service is running, healthy where it has a
+    /// healthcheck, or completed where a dependant asks for that.
+    bool wait = true;
+    std::chrono::seconds wait_timeout{300};
+    bool build = false;  ///< rebuild images that have a build section
+    /// Leave what a failed `up` made, for inspection.
+    bool keep_on_failure = false;
+    std::vector<std::string> services;  ///< empty: all enabled services
+    std::function<void(const ServiceEvent&)> progress;
+};
+
+/// A service's container as it stands.
+struct ServiceStatus {
+    std::string service;
+    std::string container_name;
+    std::string container_id;
+    std::string state;   ///< running, exited, ...
+    std::string health;  ///< healthy, unhealthy, starting, or "" without a healthcheck
+    int exit_code = 0;
+    std::vector<PortBinding> ports;
+};
+
+struct UpResult {
+    std::vector<ServiceStatus> services;
+    bool changed = false;  ///< false when everything was already up to date
+    std::chrono::milliseconds elapsed{0};
+};
+
+/// A service failed to come up: it exited, turned unhealthy, or missed the
+/// wait timeout. what() is the whole report.
+class ServiceFailed : public Error {
+  public:
+    ServiceFailed(std::string service, std::string reason, std::string report);
+    const std::string& service() const { return service_; }
+    const std::string& reason() const { return reason_; }
+
+  private:
+    std::string service_;
+    std::string reason_;
+};
+
+/// A host port a service publishes is taken by something else.
+class PortInUse : public Error {
+  public:
+    PortInUse(std::string service, std::string host_ip, int port);
+    const std::string& service() const { return service_; }
+    int port() const { return port_; }
+
+  private:
+    std::string service_;
+    int port_;
+};
+
+/// Creates networks and volumes, builds missing images, and creates and
+/// starts containers level by level, each level in parallel, honouring
+/// depends_on conditions. Unchanged running services are left alone.
+UpResult up(Engine& engine, const compose::Project& project, const UpOptions& options = {});
+
+struct DownOptions {
+    bool remove_volumes = false;  ///< named volumes of the project that are not external
+    std::optional<std::chrono::seconds> timeout;  ///< stop timeout; unset: each service's own
+};
+
+/// Stops and removes the project's containers (dependents first, in parallel
+/// per level), then its networks, and with remove_volumes its volumes. Works
+/// from the labels alone, so a half-made or compose-made project goes too;
+/// `project` (may be null) only refines the stop order.
+void down(Engine& engine, const std::string& project_name, const compose::Project* project,
+          const DownOptions& options = {});
+
+/// The project's containers, by service.
+std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name);
+
+}  // namespace berth

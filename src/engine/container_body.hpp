@@ -1,0 +1,14 @@
+#pragma once
+// The JSON body of a container create request, shared with the orchestrator,
+// which hashes it to tell whether a running container still matches its
+// service.
+
+#include <berth/container.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace berth::detail {
+
+nlohmann::json container_create_body(const ContainerSpec& spec);
+
+}  // namespace berth::detail

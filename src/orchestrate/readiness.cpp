@@ -1,0 +1,133 @@
+#include "orchestrate/readiness.hpp"
+
+#include <thread>
+
+namespace berth::orchestrate {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+std::chrono::nanoseconds or_default(std::chrono::nanoseconds value,
+                                    std::chrono::nanoseconds fallback) {
+    return value.count() > 0 ? value : fallback;
+}
+
+}  // namespace
+
+std::string failure_report(Engine& engine, const std::string& service, const std::string& container,
+                           const std::string& reason, const std::string& hint) {
+    std::string report = "service " + service + " " + reason;
+    try {
+        ContainerInfo info = engine.container_inspect(container);
+        report += "\n  container: " + info.name + " (" + info.state.status;
+        if (!info.state.running)
+            report += ", exit code " + std::to_string(info.state.exit_code);
+        if (info.state.oom_killed)
+            report += ", killed for lack of memory";
+        report += ")";
+        if (!info.state.error.empty())
+            report += "\n  engine says: " + info.state.error;
+        if (!info.state.health_log.empty()) {
+            report += "\n  last health checks:";
+            std::size_t from =
+                info.state.health_log.size() > 3 ? info.state.health_log.size() - 3 : 0;
+            for (std::size_t i = from; i < info.state.health_log.size(); ++i) {
+                std::string output = info.state.health_log[i].output;
+                while (!output.empty() && output.back() == '\n')
+                    output.pop_back();
+                report += "\n    exit " + std::to_string(info.state.health_log[i].exit_code) +
+                          ": " + output;
+            }
+        }
+        ContainerLogs logs = engine.container_logs(container, {.tail = 50});
+        std::string lines = logs.stdout_text + logs.stderr_text;
+        if (!lines.empty()) {
+            report += "\n  last log lines:";
+            std::size_t start = 0;
+            while (start < lines.size()) {
+                auto end = lines.find('\n', start);
+                report +=
+                    "\n    | " +
+                    lines.substr(start, end == std::string::npos ? std::string::npos : end - start);
+                if (end == std::string::npos)
+                    break;
+                start = end + 1;
+            }
+        }
+    } catch (const Error& error) {
+        report += "\n  (could not read the container's state: " + std::string(error.what()) + ")";
+    }
+    if (!hint.empty())
+        report += "\n  hint: " + hint;
+    return report;
+}
+
+void wait_until(Engine& engine, const std::string& service, const std::string& container,
+                Readiness wanted, std::chrono::steady_clock::time_point deadline) {
+    auto fail = [&](const std::string& reason, const std::string& hint) {
+        throw ServiceFailed(service, reason,
+                            failure_report(engine, service, container, reason, hint));
+    };
+    auto started = std::chrono::steady_clock::now();
+    auto next_probe = started;
+    int failures_after_start = 0;
+    while (true) {
+        ContainerInfo info = engine.container_inspect(container);
+        if (wanted == Readiness::completed) {
+            if (!info.state.running && info.state.status != "created") {
+                if (info.state.exit_code == 0)
+                    return;
+                fail("exited with code " + std::to_string(info.state.exit_code) +
+                         " (its dependants wait for it to complete successfully)",
+                     "read the log lines above; `berth logs " + service + "` shows all of them");
+            }
+        } else if (!info.state.running) {
+            fail("exited with code " + std::to_string(info.state.exit_code) + " while starting",
+                 "read the log lines above; `berth logs " + service + "` shows all of them");
+        } else if (wanted == Readiness::running) {
+            return;
+        } else {
+            const auto& check = info.healthcheck;
+            if (!check || check->test.empty() || check->test[0] == "NONE")
+                return;
+            if (info.state.health == HealthStatus::healthy)
+                return;
+            if (info.state.health == HealthStatus::unhealthy && !engine.backend().is_podman()) {
+                fail("is unhealthy", "the healthcheck's output is above");
+            }
+            auto now = std::chrono::steady_clock::now();
+            if (now >= next_probe) {
+                // Probing at start_interval during the start period sees a
+                // service healthy within half a second of it being ready,
+                // instead of a whole interval later.
+                bool in_start_period = now - started < check->start_period;
+                auto cadence = in_start_period ? or_default(check->start_interval, 500ms)
+                                               : std::min<std::chrono::nanoseconds>(
+                                                     or_default(check->interval, 30s), 2s);
+                next_probe =
+                    now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(cadence);
+                HealthResult result = engine.run_healthcheck(container);
+                if (result.status == HealthStatus::healthy)
+                    return;
+                if (!in_start_period && ++failures_after_start > std::max(check->retries, 1)) {
+                    fail("is unhealthy: its healthcheck failed " +
+                             std::to_string(failures_after_start) + " times after the start period",
+                         "the healthcheck's output is above; run it by hand with `berth exec " +
+                             service + " ...`");
+                }
+            }
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            fail("did not become " +
+                     std::string(wanted == Readiness::healthy     ? "healthy"
+                                 : wanted == Readiness::completed ? "complete"
+                                                                  : "running") +
+                     " within the wait timeout",
+                 "raise --wait-timeout if it is only slow");
+        }
+        std::this_thread::sleep_for(100ms);
+    }
+}
+
+}  // namespace berth::orchestrate

@@ -1,0 +1,31 @@
+#pragma once
+// From a compose service to what the engine takes: names, images, labels and
+// the container spec, and the hash that tells whether a container still
+// matches its service.
+
+#include <berth/compose/model.hpp>
+#include <berth/container.hpp>
+
+#include <string>
+
+namespace berth::orchestrate {
+
+/// `container_name`, else PROJECT-SERVICE-1 as docker compose names it.
+std::string container_name(const compose::Project& project, const compose::Service& service);
+
+/// The image a service runs: `image`, else PROJECT-SERVICE for a build.
+std::string image_name(const compose::Project& project, const compose::Service& service);
+
+/// The networks a service joins, as (engine network name, aliases); the
+/// service's own name is always an alias, as compose makes it.
+std::vector<std::pair<std::string, std::vector<std::string>>> service_networks(
+    const compose::Project& project, const compose::Service& service);
+
+/// The full create spec, labels included (config-hash excepted).
+ContainerSpec container_spec(const compose::Project& project, const compose::Service& service,
+                             const std::string& image_id);
+
+/// A stable digest of the spec and the image it runs.
+std::string config_hash(const ContainerSpec& spec, const std::string& image_id);
+
+}  // namespace berth::orchestrate

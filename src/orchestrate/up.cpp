@@ -1,0 +1,471 @@
+// `up`: networks, volumes, images, then containers level by level.
+
+#include <berth/compose/graph.hpp>
+#include <berth/orchestrate.hpp>
+
+#include "orchestrate/project_lock.hpp"
+#include "orchestrate/readiness.hpp"
+#include "orchestrate/service_spec.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+
+namespace berth {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using orchestrate::Readiness;
+
+bool port_is_free(const std::string& host_ip, int port, const std::string& protocol) {
+    int descriptor = ::socket(AF_INET, protocol == "udp" ? SOCK_DGRAM : SOCK_STREAM, 0);
+    if (descriptor < 0)
+        return true;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (host_ip.empty() || ::inet_pton(AF_INET, host_ip.c_str(), &address.sin_addr) != 1) {
+        address.sin_addr.s_addr = htonl(INADDR_ANY);
+    }
+    int reuse = 1;
+    ::setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
+    bool free = ::bind(descriptor, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 ||
+                errno != EADDRINUSE;
+    ::close(descriptor);
+    return free;
+}
+
+/// What one run of `up` made, so that a failure can take it away again.
+struct Created {
+    std::mutex mutex;
+    std::vector<std::string> containers;
+    std::vector<std::string> networks;
+    std::vector<std::string> volumes;
+};
+
+class UpRun {
+  public:
+    UpRun(Engine& engine, const compose::Project& project, const UpOptions& options)
+        : engine_(engine), project_(project), options_(options), started_(Clock::now()) {}
+
+    UpResult run() {
+        orchestrate::ProjectLock lock(engine_.endpoint().uri(), project_.name);
+        select_services();
+        find_existing();
+        check_ports();
+        try {
+            make_networks();
+            make_volumes();
+            make_images();
+            start_levels();
+        } catch (...) {
+            if (!options_.keep_on_failure)
+                take_away_what_was_made();
+            throw;
+        }
+        UpResult result;
+        result.changed = changed_;
+        result.services = ps(engine_, project_.name);
+        result.elapsed = elapsed();
+        return result;
+    }
+
+  private:
+    std::chrono::milliseconds elapsed() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
+    }
+
+    void report(ServiceEvent::Kind kind, const std::string& service,
+                const std::string& detail = {}) {
+        if (!options_.progress)
+            return;
+        std::lock_guard lock(progress_mutex_);
+        options_.progress({kind, service, elapsed(), detail});
+    }
+
+    const compose::Service& service(const std::string& name) const {
+        const compose::Service* found = project_.find_service(name);
+        if (found == nullptr)
+            throw UsageError("no service named '" + name + "' in project " + project_.name);
+        return *found;
+    }
+
+    /// The asked-for services and everything they depend on.
+    void select_services() {
+        std::vector<std::string> pending = options_.services;
+        if (pending.empty()) {
+            for (const auto& each : project_.services)
+                pending.push_back(each.name);
+        }
+        while (!pending.empty()) {
+            std::string name = pending.back();
+            pending.pop_back();
+            if (!selected_.insert(name).second)
+                continue;
+            for (const auto& dependency : service(name).depends_on) {
+                if (project_.find_service(dependency.service))
+                    pending.push_back(dependency.service);
+            }
+        }
+        for (const auto& level : compose::dependency_graph(project_).levels) {
+            std::vector<std::string> chosen;
+            for (const auto& name : level) {
+                if (selected_.count(name))
+                    chosen.push_back(name);
+            }
+            if (!chosen.empty())
+                levels_.push_back(chosen);
+        }
+        // What each service's dependants need of it before they start.
+        for (const auto& name : selected_) {
+            for (const auto& dependency : service(name).depends_on) {
+                Readiness wanted =
+                    dependency.condition == compose::DependencyCondition::service_healthy
+                        ? Readiness::healthy
+                    : dependency.condition ==
+                            compose::DependencyCondition::service_completed_successfully
+                        ? Readiness::completed
+                        : Readiness::running;
+                Readiness& current = needed_[dependency.service];
+                if (wanted == Readiness::completed ||
+                    (wanted == Readiness::healthy && current == Readiness::running)) {
+                    current = wanted;
+                }
+            }
+        }
+    }
+
+    void find_existing() {
+        ListFilter filter;
+        filter.labels = {std::string(compose_labels::project) + "=" + project_.name,
+                         std::string(compose_labels::oneoff) + "=False"};
+        for (const auto& container : engine_.container_list(filter)) {
+            auto label = container.labels.find(compose_labels::service);
+            if (label != container.labels.end())
+                existing_[label->second] = container;
+        }
+    }
+
+    /// A taken host port is reported before anything is made. Ports held by
+    /// the project's own running containers are theirs to keep.
+    void check_ports() {
+        for (const auto& name : selected_) {
+            auto found = existing_.find(name);
+            if (found != existing_.end() && found->second.state == "running")
+                continue;
+            for (const auto& port : service(name).ports) {
+                int number = 0;
+                try {
+                    number = port.published.empty() ? 0 : std::stoi(port.published);
+                } catch (const std::exception&) {
+                }
+                if (number > 0 && !port_is_free(port.host_ip, number, port.protocol)) {
+                    throw PortInUse(name, port.host_ip, number);
+                }
+            }
+        }
+    }
+
+    void make_networks() {
+        std::set<std::string> keys;
+        for (const auto& name : selected_) {
+            for (const auto& [key, attachment] : service(name).networks)
+                keys.insert(key);
+        }
+        for (const auto& key : keys) {
+            auto found = project_.networks.find(key);
+            if (found == project_.networks.end())
+                continue;
+            const compose::Network& network = found->second;
+            if (engine_.network_inspect(network.name))
+                continue;
+            if (network.external) {
+                throw UsageError("network " + network.name +
+                                 " is declared external but does not exist; create it first");
+            }
+            NetworkSpec spec;
+            spec.name = network.name;
+            if (!network.driver.empty())
+                spec.driver = network.driver;
+            spec.labels = network.labels;
+            spec.labels[compose_labels::project] = project_.name;
+            spec.labels[compose_labels::network] = key;
+            spec.labels[compose_labels::version] = "1.29.2";
+            spec.internal = network.internal.value_or(false);
+            spec.attachable = network.attachable.value_or(false);
+            spec.enable_ipv6 = network.enable_ipv6.value_or(false);
+            engine_.network_create(spec);
+            created_.networks.push_back(network.name);
+            changed_ = true;
+        }
+    }
+
+    void make_volumes() {
+        std::set<std::string> keys;
+        for (const auto& name : selected_) {
+            for (const auto& volume : service(name).volumes) {
+                if (volume.type == compose::ServiceVolume::Type::volume && !volume.source.empty())
+                    keys.insert(volume.source);
+            }
+        }
+        for (const auto& key : keys) {
+            auto found = project_.volumes.find(key);
+            if (found == project_.volumes.end())
+                continue;
+            const compose::Volume& volume = found->second;
+            if (engine_.volume_inspect(volume.name))
+                continue;
+            if (volume.external) {
+                throw UsageError("volume " + volume.name +
+                                 " is declared external but does not exist; create it first");
+            }
+            VolumeSpec spec;
+            spec.name = volume.name;
+            if (!volume.driver.empty())
+                spec.driver = volume.driver;
+            spec.driver_options = volume.driver_opts;
+            spec.labels = volume.labels;
+            spec.labels[compose_labels::project] = project_.name;
+            spec.labels[compose_labels::volume] = key;
+            spec.labels[compose_labels::version] = "1.29.2";
+            engine_.volume_create(spec);
+            created_.volumes.push_back(volume.name);
+            changed_ = true;
+        }
+    }
+
+    void make_images() {
+        for (const auto& level : levels_) {
+            for (const auto& name : level) {
+                const compose::Service& each = service(name);
+                std::string image = orchestrate::image_name(project_, each);
+                auto present = engine_.image_inspect(image);
+                if (each.build && (!present || options_.build)) {
+                    report(ServiceEvent::Kind::building, name, image);
+                    BuildOptions build;
+                    build.context_dir = each.build->context;
+                    build.dockerfile = each.build->dockerfile;
+                    build.tags = {image};
+                    for (const auto& [argument, value] : each.build->args) {
+                        if (value)
+                            build.build_args[argument] = *value;
+                    }
+                    build.labels = each.build->labels;
+                    build.target = each.build->target;
+                    engine_.image_build(build);
+                    present = engine_.image_inspect(image);
+                    report(ServiceEvent::Kind::built, name, image);
+                    changed_ = true;
+                }
+                if (!present) {
+                    throw ServiceFailed(
+                        name, "has no image",
+                        "service " + name + ": image " + image +
+                            " is not on this engine, and berth does not pull images; build it "
+                            "(a `build:` section) or load it first");
+                }
+                image_ids_[name] = present->id;
+            }
+        }
+    }
+
+    /// Creates (or keeps, or recreates) and starts one service's container.
+    std::string bring_up(const std::string& name) {
+        const compose::Service& each = service(name);
+        ContainerSpec spec =
+            orchestrate::container_spec(project_, each, orchestrate::image_name(project_, each));
+        std::string hash = orchestrate::config_hash(spec, image_ids_[name]);
+        spec.labels[compose_labels::config_hash] = hash;
+        auto found = existing_.find(name);
+        if (found != existing_.end()) {
+            const ContainerSummary& current = found->second;
+            auto label = current.labels.find(compose_labels::config_hash);
+            if (label != current.labels.end() && label->second == hash) {
+                if (current.state == "running") {
+                    report(ServiceEvent::Kind::unchanged, name);
+                    return current.id;
+                }
+                report(ServiceEvent::Kind::starting, name);
+                engine_.container_start(current.id);
+                changed_ = true;
+                return current.id;
+            }
+            report(ServiceEvent::Kind::recreating, name);
+            engine_.container_remove(current.id, {.force = true});
+        } else {
+            report(ServiceEvent::Kind::creating, name);
+        }
+        changed_ = true;
+        std::string id = engine_.container_create(spec);
+        {
+            std::lock_guard lock(created_.mutex);
+            created_.containers.push_back(id);
+        }
+        auto networks = orchestrate::service_networks(project_, each);
+        for (std::size_t i = 1; i < networks.size(); ++i) {
+            engine_.network_connect(networks[i].first, id, networks[i].second);
+        }
+        report(ServiceEvent::Kind::starting, name);
+        engine_.container_start(id);
+        return id;
+    }
+
+    void wait_for(const std::string& name, const std::string& id, Readiness wanted) {
+        if (wanted != Readiness::running)
+            report(ServiceEvent::Kind::waiting, name);
+        orchestrate::wait_until(engine_, name, id, wanted, started_ + options_.wait_timeout);
+        report(wanted == Readiness::healthy ? ServiceEvent::Kind::healthy
+                                            : ServiceEvent::Kind::running,
+               name);
+    }
+
+    /// Runs task for every name on a pool, and rethrows the first failure
+    /// after all have finished.
+    void in_parallel(const std::vector<std::string>& names,
+                     const std::function<void(const std::string&)>& task) {
+        boost::asio::thread_pool pool(std::min<std::size_t>(names.size(), 8));
+        std::vector<std::future<void>> results;
+        for (const auto& name : names) {
+            auto promise = std::make_shared<std::promise<void>>();
+            results.push_back(promise->get_future());
+            boost::asio::post(pool, [promise, name, &task] {
+                try {
+                    task(name);
+                    promise->set_value();
+                } catch (...) {
+                    promise->set_exception(std::current_exception());
+                }
+            });
+        }
+        pool.join();
+        std::exception_ptr first;
+        for (auto& result : results) {
+            try {
+                result.get();
+            } catch (...) {
+                if (!first)
+                    first = std::current_exception();
+            }
+        }
+        if (first)
+            std::rethrow_exception(first);
+    }
+
+    void start_levels() {
+        std::map<std::string, std::string> ids;
+        std::mutex ids_mutex;
+        for (const auto& level : levels_) {
+            in_parallel(level, [&](const std::string& name) {
+                std::string id = bring_up(name);
+                std::lock_guard lock(ids_mutex);
+                ids[name] = id;
+            });
+            // The next level starts once this one is what it needs.
+            in_parallel(level, [&](const std::string& name) {
+                auto needed = needed_.find(name);
+                if (needed != needed_.end())
+                    wait_for(name, ids.at(name), needed->second);
+            });
+        }
+        if (!options_.wait)
+            return;
+        std::vector<std::string> all(selected_.begin(), selected_.end());
+        in_parallel(all, [&](const std::string& name) {
+            auto needed = needed_.find(name);
+            if (needed != needed_.end() && needed->second == Readiness::completed)
+                return;
+            wait_for(name, ids.at(name), Readiness::healthy);
+        });
+    }
+
+    void take_away_what_was_made() {
+        for (const auto& id : created_.containers) {
+            try {
+                engine_.container_remove(id, {.force = true, .volumes = true});
+            } catch (const Error&) {
+            }
+        }
+        for (const auto& network : created_.networks) {
+            try {
+                engine_.network_remove(network);
+            } catch (const Error&) {
+            }
+        }
+        for (const auto& volume : created_.volumes) {
+            try {
+                engine_.volume_remove(volume, true);
+            } catch (const Error&) {
+            }
+        }
+    }
+
+    Engine& engine_;
+    const compose::Project& project_;
+    const UpOptions& options_;
+    Clock::time_point started_;
+    std::mutex progress_mutex_;
+    std::set<std::string> selected_;
+    std::vector<std::vector<std::string>> levels_;
+    std::map<std::string, Readiness> needed_;
+    std::map<std::string, ContainerSummary> existing_;
+    std::map<std::string, std::string> image_ids_;
+    Created created_;
+    bool changed_ = false;
+};
+
+}  // namespace
+
+const char* to_string(ServiceEvent::Kind kind) {
+    switch (kind) {
+        case ServiceEvent::Kind::building:
+            return "Building";
+        case ServiceEvent::Kind::built:
+            return "Built";
+        case ServiceEvent::Kind::creating:
+            return "Creating";
+        case ServiceEvent::Kind::recreating:
+            return "Recreating";
+        case ServiceEvent::Kind::starting:
+            return "Starting";
+        case ServiceEvent::Kind::waiting:
+            return "Waiting";
+        case ServiceEvent::Kind::running:
+            return "Running";
+        case ServiceEvent::Kind::healthy:
+            return "Healthy";
+        case ServiceEvent::Kind::unchanged:
+            return "Unchanged";
+        case ServiceEvent::Kind::failed:
+            return "Failed";
+    }
+    return "?";
+}
+
+ServiceFailed::ServiceFailed(std::string service, std::string reason, std::string report)
+    : Error(std::move(report)), service_(std::move(service)), reason_(std::move(reason)) {}
+
+PortInUse::PortInUse(std::string service, std::string host_ip, int port)
+    : Error("service " + service + " publishes port " + std::to_string(port) + " on " +
+            (host_ip.empty() ? "all interfaces" : host_ip) +
+            ", but something else already listens there; nothing was created. Stop what holds the "
+            "port "
+            "(ss -ltnp 'sport = :" +
+            std::to_string(port) + "') or choose another port."),
+      service_(std::move(service)),
+      port_(port) {}
+
+UpResult up(Engine& engine, const compose::Project& project, const UpOptions& options) {
+    return UpRun(engine, project, options).run();
+}
+
+}  // namespace berth
