@@ -38,7 +38,11 @@ class ProjectValidator {
     void service(const std::string& name, const Node& service,
                  std::map<std::string, std::string>& container_names) {
         const std::string path = "services." + name;
-        if (!service.find("image") && !service.find("build")) {
+        const Node* image = service.find("image");
+        if (image && image->scalar.empty()) {
+            // Usually a variable that is not set: image: "${IMAGE}".
+            diagnostics_.add(image->location, path + ".image", "the image name is empty");
+        } else if (!image && !service.find("build")) {
             diagnostics_.add(service.location, path,
                              "the service has neither 'image' nor 'build'; set one of them");
         }

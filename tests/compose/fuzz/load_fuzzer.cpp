@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -19,17 +21,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         {"SET", "value"}, {"EMPTY", ""}, {"PORT", "8080"}, {"COMPOSE_PROFILES", "debug"}};
     options.working_directory = "/nonexistent-berth-fuzz";
     try {
-        const auto project =
-            berth::compose::load_project_from_text(text, "/nonexistent-berth-fuzz/compose.yml",
-                                                   options);
+        const auto project = berth::compose::load_project_from_text(
+            text, "/nonexistent-berth-fuzz/compose.yml", options);
         const auto yaml = berth::compose::to_yaml(project);
         const auto json = berth::compose::to_json(project).dump();
         const auto graph = berth::compose::dependency_graph(project);
-        // What berth prints must load again: config output is a compose file.
+        // What berth prints must load again, to the same project: config
+        // output is a compose file.
         options.environment = std::map<std::string, std::string>{};
         options.profiles = {"*"};
-        berth::compose::load_project_from_text(yaml, "/nonexistent-berth-fuzz/compose.yml",
-                                               options);
+        try {
+            const auto again = berth::compose::load_project_from_text(
+                yaml, "/nonexistent-berth-fuzz/compose.yml", options);
+            if (berth::compose::to_json(again) != berth::compose::to_json(project)) {
+                std::fprintf(stderr, "the reloaded output differs:\n%s\n", yaml.c_str());
+                std::abort();
+            }
+        } catch (const berth::compose::ComposeError& error) {
+            std::fprintf(stderr, "berth's own output does not load:\n%s\n%s\n", yaml.c_str(),
+                         error.what());
+            std::abort();
+        }
         (void)json;
         (void)graph;
     } catch (const berth::compose::ComposeError&) {
