@@ -76,6 +76,12 @@ class UpRun {
         UpResult result;
         result.changed = changed_;
         result.services = ps(engine_, project_.name);
+        // Docker keeps saying "starting" until its own first interval ends;
+        // berth ran the same check and saw it pass.
+        for (auto& status : result.services) {
+            if (status.health == "starting" && seen_healthy_.count(status.service))
+                status.health = "healthy";
+        }
         result.elapsed = elapsed();
         return result;
     }
@@ -324,6 +330,10 @@ class UpRun {
         if (wanted != Readiness::running)
             report(ServiceEvent::Kind::waiting, name);
         orchestrate::wait_until(engine_, name, id, wanted, started_ + options_.wait_timeout);
+        if (wanted == Readiness::healthy) {
+            std::lock_guard lock(progress_mutex_);
+            seen_healthy_.insert(name);
+        }
         report(wanted == Readiness::healthy ? ServiceEvent::Kind::healthy
                                             : ServiceEvent::Kind::running,
                name);
@@ -415,6 +425,7 @@ class UpRun {
     Clock::time_point started_;
     std::mutex progress_mutex_;
     std::set<std::string> selected_;
+    std::set<std::string> seen_healthy_;
     std::vector<std::vector<std::string>> levels_;
     std::map<std::string, Readiness> needed_;
     std::map<std::string, ContainerSummary> existing_;

@@ -1,0 +1,344 @@
+// up / down / ps on a real engine: small busybox stacks for each behaviour,
+// and the flagship Slurm stack through the `berth` command. meson runs this
+// once per backend (dockerd, rootful and rootless Podman).
+
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <berth/compose/loader.hpp>
+#include <berth/orchestrate.hpp>
+
+#include "process.hpp"
+#include "test_engine.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <mutex>
+
+using namespace berth;
+using namespace berth::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string environment(const char* name) {
+    const char* value = std::getenv(name);
+    return value ? value : "";
+}
+
+/// A compose project written to a temporary folder, loaded, and taken down
+/// (with its volumes) at scope exit whatever the test did.
+class TestProject {
+  public:
+    explicit TestProject(const std::string& services_yaml) : name_(unique_name("berth-orch")) {
+        write(services_yaml);
+    }
+    ~TestProject() {
+        try {
+            down(engine(), name_, nullptr, {.remove_volumes = true, .timeout = 1s});
+        } catch (const std::exception& error) {
+            std::cerr << "cleanup of " << name_ << ": " << error.what() << std::endl;
+        }
+    }
+    void write(const std::string& services_yaml) {
+        folder_.write("compose.yaml", "services:\n" + services_yaml);
+        compose::LoadOptions options;
+        options.files = {(folder_.path() / "compose.yaml").string()};
+        options.project_name = name_;
+        options.environment = std::map<std::string, std::string>{};
+        project_ = compose::load_project(options);
+    }
+    const compose::Project& project() const { return project_; }
+    const std::string& name() const { return name_; }
+
+    /// `up` with every progress event recorded as "Kind service".
+    UpResult up(UpOptions options = {}) {
+        options.progress = [this](const ServiceEvent& event) {
+            std::lock_guard lock(mutex_);
+            events_.push_back(std::string(to_string(event.kind)) + " " + event.service);
+        };
+        return berth::up(engine(), project_, options);
+    }
+    std::vector<std::string> events() {
+        std::lock_guard lock(mutex_);
+        return events_;
+    }
+    /// Position of an event in the order they happened; fails when absent.
+    std::size_t position(const std::string& event) {
+        auto all = events();
+        auto found = std::find(all.begin(), all.end(), event);
+        REQUIRE_MESSAGE(found != all.end(), "no event '" << event << "'");
+        return static_cast<std::size_t>(found - all.begin());
+    }
+    bool nothing_left() const {
+        ListFilter filter;
+        filter.labels = {std::string(compose_labels::project) + "=" + name_};
+        return engine().container_list(filter).empty() && engine().network_list(filter).empty() &&
+               engine().volume_list(filter).empty();
+    }
+
+  private:
+    std::string name_;
+    TemporaryFolder folder_;
+    compose::Project project_;
+    std::mutex mutex_;
+    std::vector<std::string> events_;
+};
+
+std::string busybox(const std::string& script) {
+    return "    image: " + busybox_image() + "\n    command: [\"/bin/sh\", \"-c\", \"" + script +
+           "\"]\n";
+}
+
+}  // namespace
+
+TEST_CASE("services of one level start in parallel, after the level they depend on") {
+    TestProject stack("  first:\n" + busybox("sleep 600") + "  second:\n" + busybox("sleep 600") +
+                      "  last:\n" + busybox("sleep 600") + "    depends_on: [first, second]\n");
+    UpResult result = stack.up();
+    CHECK(result.changed);
+    REQUIRE(result.services.size() == 3);
+    for (const auto& service : result.services)
+        CHECK(service.state == "running");
+    // Both of the first level are under way before either is waited on,
+    // and the last is created only after both run.
+    CHECK(stack.position("Starting first") < stack.position("Creating last"));
+    CHECK(stack.position("Starting second") < stack.position("Creating last"));
+    CHECK(stack.position("Creating first") < stack.position("Running second"));
+    CHECK(stack.position("Creating second") < stack.position("Running first"));
+}
+
+TEST_CASE("depends_on conditions: healthy waits for the healthcheck, completed for exit 0") {
+    TestProject stack("  database:\n" + busybox("sleep 1; touch /tmp/ready; sleep 600") +
+                      "    healthcheck:\n      test: [\"CMD\", \"test\", \"-f\", \"/tmp/ready\"]\n"
+                      "      interval: 1s\n      start_period: 30s\n      start_interval: 200ms\n"
+                      "  migrate:\n" +
+                      busybox("echo migrated") + "  app:\n" + busybox("sleep 600") +
+                      "    depends_on:\n      database:\n        condition: service_healthy\n"
+                      "      migrate:\n        condition: service_completed_successfully\n");
+    UpResult result = stack.up();
+    CHECK(stack.position("Healthy database") < stack.position("Creating app"));
+    CHECK(stack.position("Running migrate") < stack.position("Creating app"));
+    for (const auto& service : result.services) {
+        if (service.service == "migrate") {
+            CHECK(service.state == "exited");
+            CHECK(service.exit_code == 0);
+        } else {
+            CHECK(service.state == "running");
+        }
+        if (service.service == "database")
+            CHECK(service.health == "healthy");
+    }
+}
+
+TEST_CASE("an unhealthy service fails the up with its health output, and nothing is left") {
+    TestProject stack(
+        "  sick:\n" + busybox("sleep 600") +
+        "    healthcheck:\n      test: [\"CMD-SHELL\", \"echo still broken; false\"]\n"
+        "      interval: 200ms\n      retries: 2\n");
+    try {
+        stack.up({.wait_timeout = 60s});
+        FAIL("up of an unhealthy service succeeded");
+    } catch (const ServiceFailed& error) {
+        CHECK(error.service() == "sick");
+        CHECK(std::string(error.what()).find("unhealthy") != std::string::npos);
+    }
+    CHECK(stack.nothing_left());
+}
+
+TEST_CASE("a crashing service fails the up with its exit code and last log lines") {
+    TestProject stack("  crasher:\n" + busybox("echo about to crash; exit 3") +
+                      "    healthcheck:\n      test: [\"CMD\", \"true\"]\n      interval: 1s\n");
+    try {
+        stack.up();
+        FAIL("up of a crashing service succeeded");
+    } catch (const ServiceFailed& error) {
+        std::string report = error.what();
+        INFO(report);
+        CHECK(error.service() == "crasher");
+        CHECK(report.find("exited with code 3") != std::string::npos);
+        CHECK(report.find("about to crash") != std::string::npos);
+    }
+    CHECK(stack.nothing_left());
+}
+
+TEST_CASE("a service that is never ready fails at the wait timeout") {
+    TestProject stack(
+        "  slow:\n" + busybox("sleep 600") +
+        "    healthcheck:\n      test: [\"CMD\", \"false\"]\n      start_period: 120s\n"
+        "      start_interval: 200ms\n");
+    try {
+        stack.up({.wait_timeout = 2s});
+        FAIL("up of a service that never gets healthy succeeded");
+    } catch (const ServiceFailed& error) {
+        CHECK(std::string(error.what()).find("wait timeout") != std::string::npos);
+    }
+    CHECK(stack.nothing_left());
+}
+
+TEST_CASE("a busy host port is reported before anything is created") {
+    int holder = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(holder, 1) == 0);
+    socklen_t length = sizeof address;
+    ::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length);
+    int port = ntohs(address.sin_port);
+    TestProject stack("  web:\n" + busybox("sleep 600") + "    ports: [\"127.0.0.1:" +
+                      std::to_string(port) + ":80\"]\n    networks: [front]\n  other:\n" +
+                      busybox("sleep 600") + "networks:\n  front: {}\n");
+    try {
+        stack.up();
+        FAIL("up with a busy port succeeded");
+    } catch (const PortInUse& error) {
+        CHECK(error.service() == "web");
+        CHECK(error.port() == port);
+        CHECK(std::string(error.what()).find(std::to_string(port)) != std::string::npos);
+    }
+    CHECK(stack.nothing_left());
+    ::close(holder);
+}
+
+TEST_CASE("up again changes nothing; a changed service alone is recreated; a stopped one started") {
+    std::string other = "  steady:\n" + busybox("sleep 600");
+    TestProject stack("  changing:\n" + busybox("sleep 600") +
+                      "    environment:\n      VERSION: one\n" + other);
+    UpResult first = stack.up();
+    UpResult again = stack.up();
+    CHECK_FALSE(again.changed);
+    REQUIRE(again.services.size() == 2);
+    for (std::size_t i = 0; i < 2; ++i)
+        CHECK(again.services[i].container_id == first.services[i].container_id);
+    std::cout << "re-up of an unchanged stack: " << again.elapsed.count() << " ms" << std::endl;
+
+    stack.write("  changing:\n" + busybox("sleep 600") + "    environment:\n      VERSION: two\n" +
+                other);
+    UpResult changed = stack.up();
+    CHECK(changed.changed);
+    CHECK(changed.services[0].service == "changing");
+    CHECK(changed.services[0].container_id != first.services[0].container_id);
+    CHECK(changed.services[1].container_id == first.services[1].container_id);
+    ExecResult version =
+        engine().exec(changed.services[0].container_id, {"/bin/sh", "-c", "echo $VERSION"});
+    CHECK(version.stdout_text == "two\n");
+
+    engine().container_stop(changed.services[1].container_id, 1s);
+    UpResult restarted = stack.up();
+    CHECK(restarted.changed);
+    CHECK(restarted.services[1].container_id == first.services[1].container_id);
+    CHECK(restarted.services[1].state == "running");
+}
+
+TEST_CASE("down takes away a half-made project, and is harmless on a gone one") {
+    TestProject stack("  lone:\n" + busybox("sleep 600") + "    volumes: [\"data:/data\"]\n" +
+                      "volumes:\n  data: {}\n");
+    // Half-made: the project's network and volume exist, one container is
+    // created but never started.
+    std::string label = std::string(compose_labels::project) + "=" + stack.name();
+    engine().network_create(
+        {.name = stack.name() + "_default", .labels = {{compose_labels::project, stack.name()}}});
+    engine().volume_create(
+        {.name = stack.name() + "_data", .labels = {{compose_labels::project, stack.name()}}});
+    ContainerSpec spec = busybox_spec("sleep 600");
+    spec.labels[compose_labels::project] = stack.name();
+    spec.labels[compose_labels::service] = "lone";
+    engine().container_create(spec);
+    CHECK_FALSE(stack.nothing_left());
+    down(engine(), stack.name(), &stack.project(), {.remove_volumes = true});
+    CHECK(stack.nothing_left());
+    CHECK_NOTHROW(down(engine(), stack.name(), nullptr, {.remove_volumes = true}));
+}
+
+TEST_CASE(
+    "docker-compose 1.29 sees a berth stack as its own, and berth takes down a compose stack") {
+    std::string endpoint = engine().endpoint().uri();
+    TestProject stack("  web:\n" + busybox("sleep 600") + "    labels:\n      made.by: berth\n");
+    stack.up();
+    std::string file = stack.project().source_files.front();
+    auto compose = [&](std::vector<std::string> arguments) {
+        std::vector<std::string> argv = {
+            "env", "DOCKER_HOST=" + endpoint, "docker-compose", "-f", file, "-p", stack.name()};
+        argv.insert(argv.end(), arguments.begin(), arguments.end());
+        return run_process(argv);
+    };
+    ProcessResult listed = compose({"ps"});
+    INFO(listed.output);
+    CHECK(listed.exit_code == 0);
+    CHECK(listed.output.find(stack.name() + "-web-1") != std::string::npos);
+    ProcessResult taken_down = compose({"down", "-t", "1"});
+    INFO(taken_down.output);
+    CHECK(taken_down.exit_code == 0);
+    CHECK(stack.nothing_left());
+
+    ProcessResult made = compose({"up", "-d"});
+    INFO(made.output);
+    REQUIRE(made.exit_code == 0);
+    CHECK(ps(engine(), stack.name()).size() == 1);
+    down(engine(), stack.name(), nullptr, {.timeout = 1s});
+    CHECK(stack.nothing_left());
+}
+
+TEST_CASE(
+    "the flagship stack comes up healthy through `berth up --wait`, takes SSH logins, and goes") {
+    std::string berth = environment("BERTH_BINARY");
+    std::string source = environment("BERTH_SOURCE_DIR");
+    REQUIRE_MESSAGE(!berth.empty(), "BERTH_BINARY must name the berth program");
+    std::string project = unique_name("berth-flagship");
+    std::string ssh_port = environment("BERTH_TEST_SSH_PORT");
+    std::string registry_port = environment("BERTH_TEST_REGISTRY_PORT");
+    REQUIRE(!ssh_port.empty());
+    std::vector<std::string> common = {"env",
+                                       "SLURM_SSH_PORT=" + ssh_port,
+                                       "REGISTRY_PORT=" + registry_port,
+                                       berth,
+                                       "--host",
+                                       engine().endpoint().uri(),
+                                       "-f",
+                                       source + "/compose/docker-compose.yml",
+                                       "-p",
+                                       project};
+    auto berth_run = [&](std::vector<std::string> arguments) {
+        std::vector<std::string> argv = common;
+        argv.insert(argv.end(), arguments.begin(), arguments.end());
+        return run_process(argv);
+    };
+    auto started = std::chrono::steady_clock::now();
+    ProcessResult up_result = berth_run({"up", "--wait", "--json"});
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    INFO(up_result.output);
+    REQUIRE(up_result.exit_code == 0);
+    std::cout << "flagship up --wait: " << seconds << " s" << std::endl;
+    CHECK(up_result.output.find("\"health\": \"healthy\"") != std::string::npos);
+
+    ProcessResult login =
+        run_process({"sshpass", "-p", "slurm", "ssh", "-p", ssh_port, "-o",
+                     "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o",
+                     "LogLevel=ERROR", "slurm@127.0.0.1", "sinfo --noheader --format='%P %a'"});
+    INFO(login.output);
+    CHECK(login.exit_code == 0);
+    CHECK(login.output.find("debug* up") != std::string::npos);
+
+    ProcessResult down_result = berth_run({"down", "-v"});
+    INFO(down_result.output);
+    CHECK(down_result.exit_code == 0);
+    ListFilter filter;
+    filter.labels = {std::string(compose_labels::project) + "=" + project};
+    CHECK(engine().container_list(filter).empty());
+    CHECK(engine().network_list(filter).empty());
+    CHECK(engine().volume_list(filter).empty());
+}
+
+int main(int argc, char** argv) {
+    if (!announce_backend())
+        return 1;
+    doctest::Context context(argc, argv);
+    return context.run();
+}
