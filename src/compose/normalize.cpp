@@ -863,7 +863,7 @@ class Normalizer {
         check_keys(
             item, path,
             {"type", "source", "target", "read_only", "bind", "volume", "tmpfs", "consistency"},
-            {"image", "npipe", "cluster"}, "volume key");
+            {"image"}, "volume key");
         Node* type = item.find("type");
         if (!type) {
             error(item, path, "a volume needs 'type': bind, volume or tmpfs");
