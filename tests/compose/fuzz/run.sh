@@ -12,10 +12,14 @@ out=${BERTH_FUZZ_BUILD:-$root/build-fuzz}
 mkdir -p "$out/corpus" "$out/objects"
 cxx=${CXX_FUZZ:-clang++}
 flags="-std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -I$root/include -I$root/src"
+# Any header change rebuilds everything: objects built against different
+# layouts of one type would report ODR violations as memory errors.
+newest_header=$(ls -t "$root"/src/compose/*.hpp "$root"/include/berth/compose/*.hpp \
+    "$root"/include/berth/errors.hpp | head -n 1)
 objects=""
 for source in "$root"/src/compose/*.cpp "$root/tests/compose/fuzz/load_fuzzer.cpp"; do
     object="$out/objects/$(basename "$source" .cpp).o"
-    if [ ! -f "$object" ] || [ "$source" -nt "$object" ]; then
+    if [ ! -f "$object" ] || [ "$source" -nt "$object" ] || [ "$newest_header" -nt "$object" ]; then
         echo "compiling $(basename "$source")"
         $cxx $flags -c "$source" -o "$object"
     fi
