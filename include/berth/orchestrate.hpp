@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,10 @@ struct UpOptions {
     bool keep_on_failure = false;
     std::vector<std::string> services;  ///< empty: all enabled services
     std::function<void(const ServiceEvent&)> progress;
+    /// Put on every container, network and volume this `up` creates, but
+    /// left out of the config hash: who owns a stack (a test session) must
+    /// not make a later session recreate it.
+    std::map<std::string, std::string> owner_labels;
 };
 
 /// A service's container as it stands.

@@ -1,6 +1,7 @@
 // `berth info`: which engines answer, and what they are.
 
 #include "commands.hpp"
+#include "project_arguments.hpp"
 
 #include <berth/discovery.hpp>
 
@@ -15,6 +16,7 @@ namespace berth::cli {
 namespace {
 
 constexpr const char* info_usage = R"(usage: berth info [--host URI] [--all] [--json]
+       berth info -f FILE | -p NAME [--host URI]     (a running stack, as JSON)
 
 Shows the engine berth would use (the first that answers, in discovery order).
   --host URI   use this engine (unix:///path or tcp://host:port)
@@ -70,8 +72,21 @@ std::vector<Candidate> every_known_place(const DiscoveryOptions& options) {
 
 }  // namespace
 
-int info_command(const Arguments& arguments) {
-    DiscoveryOptions options;
+int info_command(const Arguments& given) {
+    // With a project (-f or -p), the info is the running stack's.
+    ProjectArguments project = parse_project_arguments(given);
+    if (!project.load.files.empty() || project.load.project_name) {
+        std::string name = project_name(project);
+        Engine engine = discover_engine(project.discovery);
+        auto services = ps(engine, name);
+        if (services.empty())
+            throw UsageError("project " + name + " has no containers on " +
+                             engine.backend().endpoint);
+        std::cout << stack_json(name, engine, services).dump(2) << "\n";
+        return 0;
+    }
+    const Arguments& arguments = project.rest;
+    DiscoveryOptions options = project.discovery;
     bool all = false;
     bool json = false;
     for (std::size_t i = 0; i < arguments.size(); ++i) {
@@ -80,8 +95,6 @@ int info_command(const Arguments& arguments) {
             all = true;
         } else if (argument == "--json") {
             json = true;
-        } else if (argument == "--host" && i + 1 < arguments.size()) {
-            options.explicit_endpoint = arguments[++i];
         } else if (argument == "--help" || argument == "-h") {
             std::cout << info_usage;
             return 0;

@@ -60,10 +60,11 @@ int main(int argc, char** argv) {
     }
     arguments.insert(arguments.begin() + 1, leading.begin(), leading.end());
     const std::map<std::string, int (*)(const berth::cli::Arguments&)> commands = {
-        {"info", berth::cli::info_command},   {"config", berth::cli::config_command},
-        {"image", berth::cli::image_command}, {"up", berth::cli::up_command},
-        {"down", berth::cli::down_command},   {"ps", berth::cli::ps_command},
-        {"logs", berth::cli::logs_command},   {"exec", berth::cli::exec_command},
+        {"info", berth::cli::info_command},         {"config", berth::cli::config_command},
+        {"image", berth::cli::image_command},       {"up", berth::cli::up_command},
+        {"down", berth::cli::down_command},         {"ps", berth::cli::ps_command},
+        {"logs", berth::cli::logs_command},         {"exec", berth::cli::exec_command},
+        {"watchdog", berth::cli::watchdog_command},
     };
     auto command = commands.find(arguments[0]);
     if (command == commands.end()) {

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "project_arguments.hpp"
 
+#include <berth/fixture.hpp>
 #include <berth/orchestrate.hpp>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +46,26 @@ std::string ports_text(const ServiceStatus& status) {
     }
     return text;
 }
+
+}  // namespace
+
+nlohmann::json stack_json(const std::string& project, Engine& engine,
+                          const std::vector<ServiceStatus>& services) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& status : services)
+        list.push_back(status_json(status));
+    nlohmann::json document = {{"project", project},
+                               {"backend", to_string(engine.backend().kind)},
+                               {"rootless", engine.backend().rootless},
+                               {"endpoint", engine.backend().endpoint},
+                               {"services", list}};
+    auto cluster = SlurmCluster::from_services(services, engine.backend());
+    document["slurm"] =
+        cluster ? nlohmann::json::parse(cluster->to_json()) : nlohmann::json(nullptr);
+    return document;
+}
+
+namespace {
 
 void print_table(const std::vector<ServiceStatus>& services) {
     std::cout << std::left << std::setw(16) << "SERVICE" << std::setw(28) << "CONTAINER"

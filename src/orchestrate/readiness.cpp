@@ -1,5 +1,6 @@
 #include "orchestrate/readiness.hpp"
 
+#include <optional>
 #include <thread>
 
 namespace berth::orchestrate {
@@ -107,10 +108,17 @@ void wait_until(Engine& engine, const std::string& service, const std::string& c
                                                      or_default(check->interval, 30s), 2s);
                 next_probe =
                     now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(cadence);
-                HealthResult result = engine.run_healthcheck(container);
-                if (result.status == HealthStatus::healthy)
+                std::optional<HealthResult> result;
+                try {
+                    result = engine.run_healthcheck(container);
+                } catch (const Error&) {
+                    // The container stopped between the inspect and the
+                    // check (Podman answers 409); the next inspect says how.
+                }
+                if (result && result->status == HealthStatus::healthy)
                     return;
-                if (!in_start_period && ++failures_after_start > std::max(check->retries, 1)) {
+                if (result && !in_start_period &&
+                    ++failures_after_start > std::max(check->retries, 1)) {
                     fail("is unhealthy: its healthcheck failed " +
                              std::to_string(failures_after_start) + " times after the start period",
                          "the healthcheck's output is above; run it by hand with `berth exec " +

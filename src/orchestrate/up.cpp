@@ -206,6 +206,8 @@ class UpRun {
             spec.labels = network.labels;
             spec.labels[compose_labels::project] = project_.name;
             spec.labels[compose_labels::network] = key;
+            for (const auto& [label, value] : options_.owner_labels)
+                spec.labels[label] = value;
             spec.labels[compose_labels::version] = "1.29.2";
             spec.internal = network.internal.value_or(false);
             spec.attachable = network.attachable.value_or(false);
@@ -243,6 +245,8 @@ class UpRun {
             spec.labels = volume.labels;
             spec.labels[compose_labels::project] = project_.name;
             spec.labels[compose_labels::volume] = key;
+            for (const auto& [label, value] : options_.owner_labels)
+                spec.labels[label] = value;
             spec.labels[compose_labels::version] = "1.29.2";
             engine_.volume_create(spec);
             created_.volumes.push_back(volume.name);
@@ -292,6 +296,8 @@ class UpRun {
             orchestrate::container_spec(project_, each, orchestrate::image_name(project_, each));
         std::string hash = orchestrate::config_hash(spec, image_ids_[name]);
         spec.labels[compose_labels::config_hash] = hash;
+        for (const auto& [key, value] : options_.owner_labels)
+            spec.labels[key] = value;
         auto found = existing_.find(name);
         if (found != existing_.end()) {
             const ContainerSummary& current = found->second;

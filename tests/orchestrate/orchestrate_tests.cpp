@@ -8,6 +8,8 @@
 #include <berth/compose/loader.hpp>
 #include <berth/orchestrate.hpp>
 
+#include <berth/base_image.hpp>
+
 #include "process.hpp"
 #include "test_engine.hpp"
 
@@ -339,6 +341,11 @@ TEST_CASE(
 int main(int argc, char** argv) {
     if (!announce_backend())
         return 1;
+    // The flagship stack builds on the base image; make sure it is there
+    // (from the cache when another backend's run made it first).
+    BaseImageOptions base;
+    base.cache_dir = "/var/cache/berth";
+    ensure_base_image(engine(), base);
     doctest::Context context(argc, argv);
     return context.run();
 }

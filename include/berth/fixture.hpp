@@ -1,0 +1,136 @@
+#pragma once
+// The test fixture: one running stack shared by every test of a session,
+// whatever engine the machine has, with keep/reuse and crash cleanup.
+//
+//   auto stack = berth::shared_stack();              // first call brings it up
+//   berth::SlurmCluster cluster = berth::SlurmCluster::of(*stack);
+//   ssh -p cluster.ssh_port cluster.username@cluster.hostname ...
+
+#include <berth/compose/model.hpp>
+#include <berth/engine.hpp>
+#include <berth/orchestrate.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth {
+
+struct StackOptions {
+    /// Compose files; empty: BERTH_COMPOSE_FILES (':'-separated), else the
+    /// compose/docker-compose.yml of this checkout.
+    std::vector<std::string> compose_files;
+    /// Empty: BERTH_PROJECT, else the files' project name.
+    std::string project_name;
+    /// Engine; unset: BERTH_HOST, else discovery (DOCKER_HOST, sockets).
+    std::optional<std::string> endpoint;
+    /// Leave the stack running when the fixture ends; a later session
+    /// attaches to it. Default: SLURM_TEST_KEEP=1 or BERTH_KEEP=1.
+    bool keep = false;
+    /// A project name of its own and host ports the engine picks, so that
+    /// several test processes on one machine never collide.
+    /// Default: BERTH_PARALLEL_SAFE=1.
+    bool parallel_safe = false;
+    /// Variables for the compose files (e.g. SLURM_SSH_PORT), over the
+    /// process environment.
+    std::map<std::string, std::string> variables;
+    std::chrono::seconds wait_timeout{600};
+    /// The `berth` program that runs the crash watchdog. Empty: BERTH_BINARY,
+    /// else the installed one, else `berth` from PATH.
+    std::string berth_program;
+
+    /// The defaults above, read from the environment.
+    static StackOptions from_environment();
+};
+
+/// A running compose project owned (or attached to) by this process.
+class Stack {
+  public:
+    /// Sweeps stacks left by dead owners, then brings the project up, or
+    /// attaches to it when it is running unchanged. Throws what up() throws.
+    explicit Stack(StackOptions options);
+    /// Takes the project down (with its volumes) unless it is kept.
+    ~Stack();
+    Stack(const Stack&) = delete;
+    Stack& operator=(const Stack&) = delete;
+
+    Engine& engine();
+    const compose::Project& project() const;
+    const StackOptions& options() const;
+    /// True when the stack was already up and unchanged: nothing was started.
+    bool attached() const;
+    /// How long bringing up (or attaching) took.
+    std::chrono::milliseconds startup_time() const;
+
+    std::string container_id(const std::string& service);
+    std::string container_name(const std::string& service);
+    /// The host port published for a service's container port.
+    int host_port(const std::string& service, int container_port,
+                  const std::string& protocol = "tcp");
+    ExecResult exec(const std::string& service, const std::vector<std::string>& command,
+                    const ExecOptions& options = {});
+    ContainerLogs logs(const std::string& service, std::optional<int> tail = {});
+    void copy_to(const std::string& service, const std::filesystem::path& source,
+                 const std::string& destination_dir);
+    void copy_from(const std::string& service, const std::string& source,
+                   const std::filesystem::path& destination_dir);
+    std::vector<ServiceStatus> services();
+
+  private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+/// The stack of this test process: the first call brings it up, later calls
+/// return the same one; it goes down (unless kept) when the process exits.
+std::shared_ptr<Stack> shared_stack(const StackOptions& options = StackOptions::from_environment());
+
+/// How a test reaches the Slurm cluster of a stack; the same for plain jobs
+/// and container jobs.
+struct SlurmCluster {
+    std::string hostname = "127.0.0.1";
+    int ssh_port = 2222;
+    std::string username = "slurm";
+    std::string password = "slurm";
+    std::string job_base_dir = "/home/slurm/slurm_jobs";
+    std::string partition = "debug";
+    std::string container_name;
+    std::string backend;  ///< "docker" or "podman"
+    bool rootless = false;
+    std::string registry_for_host;        ///< "127.0.0.1:5000"
+    std::string registry_for_containers;  ///< "registry:5000"
+
+    /// Reads the ports and names of the stack's `slurm` and `registry` services.
+    static SlurmCluster of(Stack& stack);
+    /// The same from a project's service list; unset when it has no `slurm`
+    /// service publishing port 22.
+    static std::optional<SlurmCluster> from_services(const std::vector<ServiceStatus>& services,
+                                                     const BackendInfo& backend);
+    /// The fields above as JSON, for `berth up --json` and other languages.
+    std::string to_json() const;
+};
+
+/// The `berth watchdog` side of crash cleanup: blocks until the owner's end
+/// of the pipe on `descriptor` closes; takes the project down unless told
+/// "done" first.
+int run_watchdog(int descriptor, const std::string& endpoint, const std::string& project);
+
+/// Takes down every stack whose owning process is gone (and that was not
+/// kept). Returns the projects it took down.
+std::vector<std::string> sweep_abandoned_stacks(Engine& engine);
+
+/// Labels berth adds to what a fixture makes.
+namespace fixture_labels {
+inline constexpr const char* owner_pid = "io.berth.owner-pid";
+inline constexpr const char* owner_start =
+    "io.berth.owner-start";  ///< the process's start time, against pid reuse
+inline constexpr const char* owner_host = "io.berth.owner-host";
+inline constexpr const char* session = "io.berth.session";
+inline constexpr const char* keep = "io.berth.keep";
+}  // namespace fixture_labels
+
+}  // namespace berth
