@@ -127,19 +127,10 @@ int up(const Arguments& arguments) {
     }
     UpResult result = up(engine, project, options);
     if (json) {
-        nlohmann::json services = nlohmann::json::array();
-        for (const auto& status : result.services)
-            services.push_back(status_json(status));
-        std::cout << nlohmann::json{{"project", project.name},
-                                    {"backend", to_string(engine.backend().kind)},
-                                    {"rootless", engine.backend().rootless},
-                                    {"endpoint", engine.backend().endpoint},
-                                    {"changed", result.changed},
-                                    {"elapsed_seconds",
-                                     static_cast<double>(result.elapsed.count()) / 1000.0},
-                                    {"services", services}}
-                         .dump(2)
-                  << "\n";
+        nlohmann::json document = stack_json(project.name, engine, result.services);
+        document["changed"] = result.changed;
+        document["elapsed_seconds"] = static_cast<double>(result.elapsed.count()) / 1000.0;
+        std::cout << document.dump(2) << "\n";
     } else if (!quiet) {
         std::cerr << "project " << project.name << " is up (" << std::fixed << std::setprecision(1)
                   << static_cast<double>(result.elapsed.count()) / 1000.0 << " s"

@@ -683,6 +683,10 @@ class Normalizer {
                       "' is not a port (1-65535) or range");
             return;
         }
+        // Host port 0 asks the engine to pick one, as an empty host port does.
+        if (published_text == "0") {
+            published_text.clear();
+        }
         if (published_text.empty()) {
             for (int port = target->first; port <= target->last; ++port) {
                 out.push_back(port_node(item.location, port, "", host_ip, protocol));

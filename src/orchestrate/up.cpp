@@ -400,6 +400,11 @@ class UpRun {
             auto needed = needed_.find(name);
             if (needed != needed_.end() && needed->second == Readiness::completed)
                 return;
+            {
+                std::lock_guard lock(progress_mutex_);
+                if (seen_healthy_.count(name))
+                    return;  // waited for already, before its dependants started
+            }
             wait_for(name, ids.at(name), Readiness::healthy);
         });
     }
