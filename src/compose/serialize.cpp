@@ -312,6 +312,12 @@ void emit(YAML::Emitter& out, const json& value) {
             }
             out << YAML::BeginMap;
             for (const auto& [key, item] : value.items()) {
+                // YAML limits an implicit "key:" to 1024 characters as
+                // printed, and escapes can print a byte as four; longer keys
+                // need the explicit "? key" form to read back.
+                if (key.size() > 250) {
+                    out << YAML::LongKey;
+                }
                 out << YAML::Key << key << YAML::Value;
                 emit(out, item);
             }
