@@ -77,6 +77,22 @@ struct ProgressReader {
     }
 };
 
+/// Sends a request answered by a progress stream (import, build, push):
+/// reports each line, raises an error found inside it, and returns the last
+/// image id the stream announced.
+std::string send_with_progress(const std::function<void(const detail::Request&)>& send,
+                               detail::Request& request, const ProgressCallback& progress) {
+    ProgressReader reader{request.operation, request.target, progress};
+    request.stream = true;
+    request.on_data = [&reader](std::string_view bytes) {
+        reader.decoder.feed(bytes);
+        return true;
+    };
+    send(request);
+    reader.decoder.finish();
+    return reader.last_aux_id;
+}
+
 }  // namespace
 
 ImageReference ImageReference::parse(const std::string& reference) {
@@ -157,14 +173,8 @@ std::string Engine::image_import(const ByteSource& tar, const std::string& refer
         request.query.emplace_back("changes", change);
     request.headers.push_back("Content-Type: application/x-tar");
     request.body_source = tar;
-    request.stream = true;
-    ProgressReader reader{"import image", reference, progress};
-    request.on_data = [&reader](std::string_view bytes) {
-        reader.decoder.feed(bytes);
-        return true;
-    };
-    state_->send(request);
-    reader.decoder.finish();
+    send_with_progress([this](const detail::Request& each) { state_->send(each); }, request,
+                       progress);
     auto image = image_inspect(reference);
     if (!image) {
         throw EngineError("import image", reference, 0,
@@ -219,15 +229,9 @@ std::string Engine::image_build(const BuildOptions& options, const ProgressCallb
     request.headers.push_back("Content-Type: application/x-tar");
     auto stream = std::make_shared<std::ifstream>(tar.path(), std::ios::binary);
     request.body_source = detail::file_source(stream);
-    request.stream = true;
     request.cancel = cancel;
-    ProgressReader reader{"build image", target, progress};
-    request.on_data = [&reader](std::string_view bytes) {
-        reader.decoder.feed(bytes);
-        return true;
-    };
-    state_->send(request);
-    reader.decoder.finish();
+    std::string announced_id = send_with_progress(
+        [this](const detail::Request& each) { state_->send(each); }, request, progress);
     if (!options.tags.empty()) {
         auto image = image_inspect(options.tags.front());
         if (!image) {
@@ -236,10 +240,10 @@ std::string Engine::image_build(const BuildOptions& options, const ProgressCallb
         }
         return image->id;
     }
-    if (reader.last_aux_id.empty()) {
+    if (announced_id.empty()) {
         throw EngineError("build image", target, 0, "the build finished without an image id");
     }
-    return reader.last_aux_id;
+    return announced_id;
 }
 
 void Engine::image_tag(const std::string& source, const std::string& target_reference) {
@@ -270,15 +274,9 @@ void Engine::image_push(const std::string& reference, const PushOptions& options
     }
     // Docker refuses a push without credentials; "{}" means anonymous.
     request.headers.push_back("X-Registry-Auth: e30=");
-    request.stream = true;
     request.cancel = cancel;
-    ProgressReader reader{"push image", reference, progress};
-    request.on_data = [&reader](std::string_view bytes) {
-        reader.decoder.feed(bytes);
-        return true;
-    };
-    state_->send(request);
-    reader.decoder.finish();
+    send_with_progress([this](const detail::Request& each) { state_->send(each); }, request,
+                       progress);
 }
 
 void Engine::image_remove(const std::string& reference, bool force) {

@@ -487,7 +487,21 @@ PortInUse::PortInUse(std::string service, std::string host_ip, int port)
       port_(port) {}
 
 UpResult up(Engine& engine, const compose::Project& project, const UpOptions& options) {
-    return UpRun(engine, project, options).run();
+    // An engine that dies mid-way leaves things it could not be asked to
+    // remove; say so, and what brings the project back to nothing.
+    const std::string advice = "; when the engine is back, `berth down` (-p " + project.name +
+                               ") removes what this up made";
+    try {
+        return UpRun(engine, project, options).run();
+    } catch (const TransportError& error) {
+        throw TransportError("up of project " + project.name, "",
+                             "the engine at " + engine.endpoint().uri() + " stopped answering (" +
+                                 error.what() + ")" + advice);
+    } catch (const EngineUnreachable& error) {
+        throw EngineUnreachable(
+            error.endpoint(), error.reason(),
+            "during up of project " + project.name + ": " + error.detail() + advice);
+    }
 }
 
 }  // namespace berth
