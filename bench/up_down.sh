@@ -33,9 +33,9 @@ all_healthy() {
   local project=$1 expected=$2 listing
   listing=$(curl -s --unix-socket "$socket" -G http://engine/containers/json \
     --data-urlencode "filters={\"label\":[\"com.docker.compose.project=$project\"]}")
-  python3 - "$expected" <<<"$listing" <<'PY'
-import json, sys
-containers = json.load(sys.stdin)
+  LISTING=$listing python3 - "$expected" <<'PY'
+import json, os, sys
+containers = json.loads(os.environ["LISTING"])
 ready = [c for c in containers if c["State"] == "running" and "(health: starting)" not in c["Status"]
          and "(unhealthy)" not in c["Status"]]
 sys.exit(0 if len(containers) == int(sys.argv[1]) and len(ready) == len(containers) else 1)
@@ -79,7 +79,11 @@ measure() { # label file project services → prints a row
 
     start=$(now)
     DOCKER_HOST=$host docker-compose -f "$file" -p "$project" up -d >/dev/null 2>&1
-    until all_healthy "$project" "$count"; do sleep 0.05; done
+    local deadline=$(($(date +%s) + 300))
+    until all_healthy "$project" "$count"; do
+      (($(date +%s) < deadline)) || { echo "docker-compose stack $project not healthy in 300 s" >&2; exit 1; }
+      sleep 0.05
+    done
     end=$(now); compose_up=$(echo "$compose_up + $(seconds "$start" "$end")" | bc)
     start=$(now)
     DOCKER_HOST=$host docker-compose -f "$file" -p "$project" down -v >/dev/null 2>&1
