@@ -267,6 +267,15 @@ bool needs_quotes(const std::string& text) {
     if (text.empty() || text.front() == ' ' || text.back() == ' ') {
         return true;
     }
+    // yaml-cpp prints control characters (a carriage return, say) raw in a
+    // plain scalar, where a reader folds them; double quotes escape them.
+    const bool has_control = std::any_of(text.begin(), text.end(), [](char character) {
+        const auto byte = static_cast<unsigned char>(character);
+        return byte < 0x20 || byte == 0x7F;
+    });
+    if (has_control) {
+        return true;
+    }
     static const std::set<std::string> words = {
         "~",     "null", "Null",  "NULL",  "true", "True", "TRUE", "false", "False",
         "FALSE", "yes",  "Yes",   "YES",   "no",   "No",   "NO",   "on",    "On",
@@ -318,7 +327,11 @@ void emit(YAML::Emitter& out, const json& value) {
                 if (key.size() > 250) {
                     out << YAML::LongKey;
                 }
-                out << YAML::Key << key << YAML::Value;
+                out << YAML::Key;
+                if (needs_quotes(key)) {
+                    out << YAML::DoubleQuoted;
+                }
+                out << key << YAML::Value;
                 emit(out, item);
             }
             out << YAML::EndMap;
