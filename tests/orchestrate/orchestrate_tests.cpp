@@ -28,11 +28,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string environment(const char* name) {
-    const char* value = std::getenv(name);
-    return value ? value : "";
-}
-
 /// A compose project written to a temporary folder, loaded, and taken down
 /// (with its volumes) at scope exit whatever the test did.
 class TestProject {
@@ -289,12 +284,12 @@ TEST_CASE(
 
 TEST_CASE(
     "the flagship stack comes up healthy through `berth up --wait`, takes SSH logins, and goes") {
-    std::string berth = environment("BERTH_BINARY");
-    std::string source = environment("BERTH_SOURCE_DIR");
+    std::string berth = environment_variable("BERTH_BINARY");
+    std::string source = environment_variable("BERTH_SOURCE_DIR");
     REQUIRE_MESSAGE(!berth.empty(), "BERTH_BINARY must name the berth program");
     std::string project = unique_name("berth-flagship");
-    std::string ssh_port = environment("BERTH_TEST_SSH_PORT");
-    std::string registry_port = environment("BERTH_TEST_REGISTRY_PORT");
+    std::string ssh_port = environment_variable("BERTH_TEST_SSH_PORT");
+    std::string registry_port = environment_variable("BERTH_TEST_REGISTRY_PORT");
     REQUIRE(!ssh_port.empty());
     std::vector<std::string> common = {"env",
                                        "SLURM_SSH_PORT=" + ssh_port,

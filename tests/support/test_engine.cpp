@@ -160,6 +160,10 @@ const std::string& busybox_image() {
     return reference;
 }
 
+std::string environment_variable(const char* name) {
+    return environment(name);
+}
+
 std::string unique_name(const std::string& prefix) {
     static std::atomic<int> counter{0};
     return prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);

@@ -30,6 +30,9 @@ const std::string& busybox_image();
 std::string rootfs_tar(const std::map<std::string, std::string>& host_files = {},
                        const std::map<std::string, std::string>& generated_files = {});
 
+/// The value of an environment variable, "" when unset.
+std::string environment_variable(const char* name);
+
 /// A name unique to this process and call, safe for containers and images.
 std::string unique_name(const std::string& prefix);
 
