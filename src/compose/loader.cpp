@@ -18,11 +18,14 @@ namespace berth::compose {
 
 std::string Diagnostic::to_string() const {
     std::ostringstream text;
-    text << file;
-    if (line > 0) {
-        text << ":" << line << ":" << column;
+    // A problem with no file (a bad -p value) starts with its key path.
+    if (!file.empty()) {
+        text << file;
+        if (line > 0) {
+            text << ":" << line << ":" << column;
+        }
+        text << ": ";
     }
-    text << ": ";
     if (!key_path.empty()) {
         text << key_path << ": ";
     }
