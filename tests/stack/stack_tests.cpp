@@ -304,6 +304,138 @@ TEST_CASE("an image pushed from the host reads back inside the cluster as regist
     CHECK(result.stdout_text == "registry:5000/berth-test/busybox 1\n");
 }
 
+namespace {
+
+/// An image in the stack's registry for container jobs, pushed once.
+const std::string& job_image() {
+    static const std::string reference = [] {
+        std::string pushed =
+            "127.0.0.1:" + std::to_string(stack().registry_port()) + "/test/jobs:v1";
+        TemporaryFolder context;
+        context.write("Containerfile",
+                      "FROM " + busybox_image() +
+                          "\nENV IMAGE_ONLY=from-image\nRUN echo inside the image > /etc/marker\n"
+                          "WORKDIR /etc\n");
+        BuildOptions build;
+        build.context_dir = context.path().string();
+        build.tags = {pushed};
+        engine().image_build(build, print_progress);
+        engine().image_push(pushed, {.tls_verify = false}, print_progress);
+        engine().image_remove(pushed, true);
+        return std::string("registry:5000#test/jobs:v1");
+    }();
+    return reference;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a batch job runs srun --container-image with read-write and read-only mounts and a workdir") {
+    std::string image = job_image();
+    ProcessResult result = stack().ssh(
+        "rm -rf ~/cj && mkdir -p ~/cj/data ~/cj/input && echo given > ~/cj/input/in.txt && cd "
+        "~/slurm_jobs && "
+        "cat > container.sh <<'EOF'\n"
+        "#!/bin/bash\n"
+        "#SBATCH --output=container-%j.out\n"
+        "srun --container-image=" +
+        image +
+        " --container-mounts=$HOME/cj/data:/data:rw,$HOME/cj/input:/input:ro "
+        "--container-workdir=/data /bin/sh -c 'cat /etc/marker; cat /input/in.txt; pwd; echo "
+        "$IMAGE_ONLY; "
+        "echo from-the-job > result.txt; touch /input/x 2>/dev/null || echo input-is-read-only'\n"
+        "EOF\n"
+        "job=$(sbatch --parsable container.sh) && " +
+        wait_for_jobs("$job") +
+        " && cat container-$job.out && cat ~/cj/data/result.txt && scontrol show job -o $job | "
+        "grep -o 'JobState=[A-Z]*'");
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.output.find("inside the image\ngiven\n/data\nfrom-image\ninput-is-read-only\n") !=
+          std::string::npos);
+    CHECK(result.output.find("from-the-job") != std::string::npos);
+    CHECK(result.output.find("JobState=COMPLETED") != std::string::npos);
+}
+
+TEST_CASE("an array of four container tasks shares one import, and a later job reuses the cache") {
+    std::string image = job_image();
+    ProcessResult result = stack().ssh(
+        "rm -rf ~/.cache/berth-containers && cd ~/slurm_jobs && "
+        "job=$(sbatch --parsable --array=1-4 --output=carray-%A_%a.out "
+        "--wrap 'srun --container-image=" +
+        image + " /bin/sh -c \"echo task $SLURM_ARRAY_TASK_ID; cat /etc/marker\"') && " +
+        wait_for_jobs("$job") +
+        " && cat carray-${job}_*.out && "
+        "again=$(sbatch --parsable --output=cagain-%j.out --wrap 'srun --container-image=" +
+        image + " /bin/cat /etc/marker') && " + wait_for_jobs("$again") +
+        " && echo second job: && cat cagain-$again.out");
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    for (int task = 1; task <= 4; ++task)
+        CHECK(result.output.find("task " + std::to_string(task)) != std::string::npos);
+    std::size_t imports = 0;
+    for (auto at = result.output.find("imported "); at != std::string::npos;
+         at = result.output.find("imported ", at + 1)) {
+        ++imports;
+    }
+    CHECK(imports == 1);  // four tasks, one pull
+    std::string second = result.output.substr(result.output.find("second job:"));
+    CHECK(second.find("imported") == std::string::npos);
+    CHECK(second.find("inside the image") != std::string::npos);
+    auto line = result.output.find("imported ");
+    std::cout << "container image "
+              << result.output.substr(line, result.output.find('\n', line) - line)
+              << "; the second job imported nothing" << std::endl;
+}
+
+TEST_CASE("--container-name keeps a container's files across job steps") {
+    std::string image = job_image();
+    ProcessResult result = stack().ssh(
+        "rm -rf ~/.cache/berth-containers/named && cd ~/slurm_jobs && "
+        "job=$(sbatch --parsable --output=cname-%j.out --wrap '"
+        "srun --container-image=" +
+        image +
+        " --container-name=kept /bin/sh -c \"echo step one > /var/state\"; "
+        "srun --container-image=" +
+        image +
+        " --container-name=kept /bin/cat /var/state; "
+        "srun --container-image=" +
+        image + " /bin/sh -c \"cat /var/state 2>/dev/null || echo fresh container\"') && " +
+        wait_for_jobs("$job") + " && cat cname-$job.out");
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.output.find("step one\nfresh container\n") != std::string::npos);
+}
+
+TEST_CASE("container job errors say what is wrong and fail the step") {
+    std::string image = job_image();
+    auto step = [](const std::string& options) {
+        return stack().ssh("cd ~/slurm_jobs && srun " + options + " /bin/true; echo exit=$?");
+    };
+    ProcessResult missing = step("--container-image=registry:5000#test/no-such-image:v9");
+    INFO(missing.output);
+    CHECK(missing.output.find("registry:5000/test/no-such-image:v9") != std::string::npos);
+    CHECK(missing.output.find("exit=0") == std::string::npos);
+
+    ProcessResult unreachable = step("--container-image=nowhere.invalid:5000#test/jobs:v1");
+    INFO(unreachable.output);
+    CHECK(unreachable.output.find("the registry said") != std::string::npos);
+    CHECK(unreachable.output.find("exit=0") == std::string::npos);
+
+    ProcessResult bad_mount =
+        step("--container-image=" + image + " --container-mounts=relative:/x");
+    INFO(bad_mount.output);
+    CHECK(bad_mount.output.find("bad mount 'relative:/x'") != std::string::npos);
+    CHECK(bad_mount.output.find("exit=0") == std::string::npos);
+
+    ProcessResult no_workdir =
+        step("--container-image=" + image + " --container-workdir=/no/such/folder");
+    INFO(no_workdir.output);
+    CHECK(no_workdir.output.find("working directory /no/such/folder does not exist") !=
+          std::string::npos);
+    CHECK(no_workdir.output.find("exit=0") == std::string::npos);
+}
+
 TEST_CASE("stopping the slurm container is graceful and well inside two seconds") {
     // With t=2 the engine would SIGKILL a container still running after two
     // seconds (exit 137); exit 0 shows the entrypoint stopped every daemon.
