@@ -580,10 +580,5 @@ TEST_CASE("a pooled connection left idle past Podman's idle limit does not fail 
 }
 
 int main(int argc, char** argv) {
-    if (!announce_backend())
-        return 1;
-    doctest::Context context(argc, argv);
-    int failures = context.run();
-    // Leave the shared images for the next run; they are made once per engine.
-    return failures;
+    return run_suite(argc, argv);
 }

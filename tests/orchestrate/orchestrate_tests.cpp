@@ -333,14 +333,7 @@ TEST_CASE(
     CHECK(engine().volume_list(filter).empty());
 }
 
+// The flagship stack builds on the base image.
 int main(int argc, char** argv) {
-    if (!announce_backend())
-        return 1;
-    // The flagship stack builds on the base image; make sure it is there
-    // (from the cache when another backend's run made it first).
-    BaseImageOptions base;
-    base.cache_dir = "/var/cache/berth";
-    ensure_base_image(engine(), base);
-    doctest::Context context(argc, argv);
-    return context.run();
+    return run_suite(argc, argv, true);
 }

@@ -38,9 +38,7 @@ class Stack {
   public:
     Stack() {
         auto started = std::chrono::steady_clock::now();
-        BaseImageOptions base;
-        base.cache_dir = "/var/cache/berth";
-        auto outcome = ensure_base_image(engine(), base, print_progress);
+        auto outcome = ensure_stack_base_image();
         std::cout << "base image: "
                   << (outcome == BaseImageOutcome::already_present       ? "present"
                       : outcome == BaseImageOutcome::imported_from_cache ? "imported from cache"
@@ -50,7 +48,7 @@ class Stack {
             BuildOptions build;
             build.context_dir = source_dir() + "/containers/" + image;
             build.tags = {std::string("berth/") + image + ":latest"};
-            build.build_args = {{"BASE", base.reference}};
+            build.build_args = {{"BASE", BaseImageOptions{}.reference}};
             engine().image_build(build, print_progress);
         }
         std::cout << "images ready in " << seconds_since(started) << " s" << std::endl;
@@ -450,8 +448,5 @@ TEST_CASE("stopping the slurm container is graceful and well inside two seconds"
 }
 
 int main(int argc, char** argv) {
-    if (!announce_backend())
-        return 1;
-    doctest::Context context(argc, argv);
-    return context.run();
+    return run_suite(argc, argv);
 }

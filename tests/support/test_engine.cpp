@@ -1,5 +1,7 @@
 #include "test_engine.hpp"
 
+#include <doctest/doctest.h>
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <unistd.h>
@@ -162,6 +164,21 @@ const std::string& busybox_image() {
 
 std::string environment_variable(const char* name) {
     return environment(name);
+}
+
+BaseImageOutcome ensure_stack_base_image() {
+    BaseImageOptions base;
+    base.cache_dir = "/var/cache/berth";
+    return ensure_base_image(engine(), base);
+}
+
+int run_suite(int argc, char** argv, bool needs_base_image) {
+    if (!announce_backend())
+        return 1;
+    if (needs_base_image)
+        ensure_stack_base_image();
+    doctest::Context context(argc, argv);
+    return context.run();
 }
 
 std::string unique_name(const std::string& prefix) {

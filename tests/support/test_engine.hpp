@@ -2,6 +2,7 @@
 // What the engine tests share: the engine under test, images made without a
 // registry, unique names, and RAII owners that remove what a test created.
 
+#include <berth/base_image.hpp>
 #include <berth/berth.hpp>
 
 #include <filesystem>
@@ -21,6 +22,15 @@ std::string backend_label(const BackendInfo& backend);
 /// Checks the engine against BERTH_TEST_EXPECT and prints which backend runs.
 /// Returns false (after printing why) when the expected backend is missing.
 bool announce_backend();
+
+/// Makes sure the engine has the stack's base image: bootstrapped once per
+/// machine, then imported from /var/cache/berth by the other backends' runs.
+BaseImageOutcome ensure_stack_base_image();
+
+/// The main() of an engine-facing suite: says which backend runs (failing
+/// when it is not the expected one), optionally makes sure the base image is
+/// there, then runs the doctest cases.
+int run_suite(int argc, char** argv, bool needs_base_image = false);
 
 /// "berth-test/busybox:latest", imported from Debian's busybox-static once.
 const std::string& busybox_image();
