@@ -386,6 +386,15 @@ TEST_CASE("an array of four container tasks shares one import, and a later job r
               << "; the second job imported nothing" << std::endl;
 }
 
+TEST_CASE("a container task is PID 1 of its own PID namespace, and its exit code is the step's") {
+    std::string image = job_image();
+    ProcessResult result = stack().ssh("srun --container-image=" + image +
+                                       " /bin/sh -c 'echo pid $$; exit 3'; echo exit=$?");
+    INFO(result.output);
+    CHECK(result.output.find("pid 1\n") != std::string::npos);
+    CHECK(result.output.find("exit=3") != std::string::npos);
+}
+
 TEST_CASE("--container-name keeps a container's files across job steps") {
     std::string image = job_image();
     ProcessResult result = stack().ssh(

@@ -8,12 +8,14 @@
  *   2. the task enters new user and mount namespaces, gets an overlay (or,
  *      with --container-name, a kept copy) of the image's root filesystem,
  *      the requested bind mounts, the home folder, /proc, /sys and /dev;
- *   3. it changes root and working directory, and takes the image's
- *      environment under the job's.
+ *   3. it changes root and working directory, takes the image's
+ *      environment under the job's, and runs the command as PID 1 of a PID
+ *      namespace of its own.
  * Errors a user can act on go to the task's stderr and fail the step.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -356,6 +358,50 @@ static void merge_environment(spank_t spank, const char *bundle) {
     }
 }
 
+static pid_t namespace_child = -1;
+
+static void forward_signal(int signal_number) {
+    if (namespace_child > 0) kill(namespace_child, signal_number);
+}
+
+/* The task's command becomes PID 1 of a PID namespace of its own: this
+ * process forks, the child returns to slurmstepd and execs the command, and
+ * the parent stays as the task Slurm knows, forwarding signals and ending
+ * the way the command ends. The child dies with its parent (PDEATHSIG), so
+ * a killed step leaves nothing behind. */
+static int enter_pid_namespace(void) {
+    if (unshare(CLONE_NEWPID) != 0) {
+        complain("cannot enter a PID namespace: %s", strerror(errno));
+        return -1;
+    }
+    namespace_child = fork();
+    if (namespace_child < 0) {
+        complain("cannot fork into the PID namespace: %s", strerror(errno));
+        return -1;
+    }
+    if (namespace_child == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        /* A /proc of the new namespace over the bound one, where the engine
+         * allows it: Docker and Podman mask parts of /proc, and the kernel
+         * then refuses a new proc mount in a user namespace. The bound /proc
+         * stays; the command is still PID 1 and its signals its own. */
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        return 0;
+    }
+    const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGALRM};
+    for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; ++i) signal(forwarded[i], forward_signal);
+    int status = 0;
+    while (waitpid(namespace_child, &status, 0) < 0) {
+        if (errno != EINTR) _exit(1);
+    }
+    if (WIFSIGNALED(status)) {
+        signal(WTERMSIG(status), SIG_DFL);
+        kill(getpid(), WTERMSIG(status));
+        _exit(128 + WTERMSIG(status));
+    }
+    _exit(WEXITSTATUS(status));
+}
+
 int slurm_spank_task_init(spank_t spank, int argc, char **argv) {
     (void)argc;
     (void)argv;
@@ -476,5 +522,5 @@ int slurm_spank_task_init(spank_t spank, int argc, char **argv) {
     }
     merge_environment(spank, bundle);
     spank_setenv(spank, "PWD", workdir, 1);
-    return 0;
+    return enter_pid_namespace();
 }
