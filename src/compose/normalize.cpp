@@ -755,8 +755,21 @@ class Normalizer {
     }
 
     void ports(Node& value, const std::string& path) {
+        entry_list(value, path, "ports", "a port like \"8080:80\" or a mapping with 'target'",
+                   &Normalizer::short_port, &Normalizer::long_port);
+    }
+
+    /// A list whose entries are a short string or a long mapping, each
+    /// expanded into one or more canonical entries (a port range gives
+    /// several) that remember where they were written.
+    void entry_list(Node& value, const std::string& path, const std::string& plural,
+                    const std::string& expected_entry,
+                    void (Normalizer::*expand_short)(const Node&, const std::string&,
+                                                     std::vector<Node>&),
+                    void (Normalizer::*expand_long)(Node&, const std::string&,
+                                                    std::vector<Node>&)) {
         if (!value.is_sequence()) {
-            error(value, path, "expected a list of ports, got " + describe(value));
+            error(value, path, "expected a list of " + plural + ", got " + describe(value));
             value = Node::make_sequence(value.location);
             return;
         }
@@ -766,13 +779,11 @@ class Normalizer {
             const std::string entry_path = item_path(path, index);
             const std::size_t first_new = canonical.size();
             if (item.is_scalar()) {
-                short_port(item, entry_path, canonical);
+                (this->*expand_short)(item, entry_path, canonical);
             } else if (item.is_mapping()) {
-                long_port(item, entry_path, canonical);
+                (this->*expand_long)(item, entry_path, canonical);
             } else {
-                error(item, entry_path,
-                      "expected a port like \"8080:80\" or a mapping with 'target', got " +
-                          describe(item));
+                error(item, entry_path, "expected " + expected_entry + ", got " + describe(item));
             }
             for (std::size_t added = first_new; added < canonical.size(); ++added) {
                 canonical[added].written_path = entry_path;
@@ -957,31 +968,9 @@ class Normalizer {
     }
 
     void volumes(Node& value, const std::string& path) {
-        if (!value.is_sequence()) {
-            error(value, path, "expected a list of volumes, got " + describe(value));
-            value = Node::make_sequence(value.location);
-            return;
-        }
-        std::vector<Node> canonical;
-        for (std::size_t index = 0; index < value.items.size(); ++index) {
-            Node& item = value.items[index];
-            const std::string entry_path = item_path(path, index);
-            const std::size_t first_new = canonical.size();
-            if (item.is_scalar()) {
-                short_volume(item, entry_path, canonical);
-            } else if (item.is_mapping()) {
-                long_volume(item, entry_path, canonical);
-            } else {
-                error(item, entry_path,
-                      "expected a volume like \"./data:/data:ro\" or a mapping with 'type' and "
-                      "'target', got " +
-                          describe(item));
-            }
-            if (canonical.size() > first_new) {
-                canonical.back().written_path = entry_path;
-            }
-        }
-        value.items = std::move(canonical);
+        entry_list(value, path, "volumes",
+                   "a volume like \"./data:/data:ro\" or a mapping with 'type' and 'target'",
+                   &Normalizer::short_volume, &Normalizer::long_volume);
     }
 
     // ---- dependencies and networks ----------------------------------------
