@@ -131,4 +131,8 @@ void down(Engine& engine, const std::string& project_name, const compose::Projec
 /// The project's containers, by service.
 std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name);
 
+/// One service's container; throws UsageError when the project has none.
+ServiceStatus service_status(Engine& engine, const std::string& project_name,
+                             const std::string& service);
+
 }  // namespace berth

@@ -195,14 +195,6 @@ int ps(const Arguments& arguments) {
     return 0;
 }
 
-std::string container_of(Engine& engine, const std::string& project, const std::string& service) {
-    for (const auto& status : ps(engine, project)) {
-        if (status.service == service)
-            return status.container_id;
-    }
-    throw UsageError("project " + project + " has no container for service '" + service + "'");
-}
-
 int logs(const Arguments& arguments) {
     ProjectArguments parsed = parse_project_arguments(arguments);
     LogOptions options;
@@ -230,7 +222,7 @@ int logs(const Arguments& arguments) {
     }
     for (const auto& service : services) {
         std::string prefix = service + "  | ";
-        engine.container_logs(container_of(engine, name, service), options,
+        engine.container_logs(service_status(engine, name, service).container_id, options,
                               [&](OutputStream stream, std::string_view data) {
                                   (stream == OutputStream::stderr_stream ? std::cerr : std::cout)
                                       << (services.size() > 1 ? prefix : "") << data;
@@ -280,7 +272,8 @@ int exec(const Arguments& arguments) {
     ProjectArguments parsed = parse_project_arguments(own);
     std::string name = project_name(parsed);
     Engine engine = discover_engine(parsed.discovery);
-    ExecResult result = engine.exec(container_of(engine, name, service), command, options);
+    ExecResult result =
+        engine.exec(service_status(engine, name, service).container_id, command, options);
     std::cout << result.stdout_text;
     std::cerr << result.stderr_text;
     return result.exit_code;

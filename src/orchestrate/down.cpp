@@ -56,6 +56,15 @@ std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name) {
     return result;
 }
 
+ServiceStatus service_status(Engine& engine, const std::string& project_name,
+                             const std::string& service) {
+    for (auto& status : ps(engine, project_name)) {
+        if (status.service == service)
+            return status;
+    }
+    throw UsageError("project " + project_name + " has no container for service '" + service + "'");
+}
+
 void down(Engine& engine, const std::string& project_name, const compose::Project* project,
           const DownOptions& options) {
     orchestrate::ProjectLock lock(engine.endpoint().uri(), project_name);
