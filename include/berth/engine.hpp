@@ -83,6 +83,10 @@ class Engine {
     void image_tag(const std::string& source, const std::string& target_reference);
     void image_push(const std::string& reference, const PushOptions& options = {},
                     const ProgressCallback& progress = {}, const CancelToken& cancel = {});
+    /// Pulls an image from its registry; throws EngineError with the engine's
+    /// own message (unreachable registry, unknown image, refused login).
+    void image_pull(const std::string& reference, const ProgressCallback& progress = {},
+                    const CancelToken& cancel = {});
     void image_remove(const std::string& reference, bool force = false);
 
     // ---- containers (containers.cpp)

@@ -27,6 +27,9 @@ struct ImageInfo {
 struct Progress {
     std::string message;  ///< build output, or "status id: progress" text
     std::string id;       ///< layer or step id when the engine gives one
+    /// The line starts a new step of the work (a build's "Step N/M", a phase
+    /// of a bootstrap): compact progress shows these and logs the rest.
+    bool step = false;
 };
 
 using ProgressCallback = std::function<void(const Progress&)>;

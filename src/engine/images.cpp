@@ -1,4 +1,4 @@
-// Image operations: inspect, import, build, tag, push, remove.
+// Image operations: inspect, import, build, tag, push, pull, remove.
 
 #include <berth/engine.hpp>
 
@@ -6,6 +6,7 @@
 #include "engine/engine_state.hpp"
 #include "engine/streams.hpp"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 
@@ -72,8 +73,20 @@ struct ProgressReader {
             if (!detail.empty())
                 item.message += " " + detail;
         }
-        if (!item.message.empty())
-            progress(item);
+        if (item.message.empty())
+            return;
+        item.step = is_build_step(item.message);
+        progress(item);
+    }
+
+    /// Docker's classic builder says "Step 3/12 : RUN ...", Podman's
+    /// "STEP 3/12: RUN ...".
+    static bool is_build_step(std::string_view text) {
+        if (text.substr(0, 5) != "Step " && text.substr(0, 5) != "STEP ")
+            return false;
+        std::size_t slash = text.find('/', 5);
+        return slash != std::string_view::npos && slash > 5 &&
+               std::isdigit(static_cast<unsigned char>(text[5])) != 0;
     }
 };
 
@@ -277,6 +290,24 @@ void Engine::image_push(const std::string& reference, const PushOptions& options
     request.cancel = cancel;
     send_with_progress([this](const detail::Request& each) { state_->send(each); }, request,
                        progress);
+}
+
+void Engine::image_pull(const std::string& reference, const ProgressCallback& progress,
+                        const CancelToken& cancel) {
+    ImageReference parsed = ImageReference::parse(reference);
+    // Both engines answer the compat endpoint; an unreachable registry comes
+    // as an error status from Podman and inside the 200 stream from Docker.
+    auto request = state_->request("POST", state_->api("/images/create"), "pull image", reference);
+    request.query = {{"fromImage", parsed.repository},
+                     {"tag", parsed.digest.empty() ? parsed.tag : parsed.digest}};
+    request.headers.push_back("X-Registry-Auth: e30=");
+    request.cancel = cancel;
+    send_with_progress([this](const detail::Request& each) { state_->send(each); }, request,
+                       progress);
+    if (!image_exists(reference)) {
+        throw EngineError("pull image", reference, 0,
+                          "the pull finished but the engine has no image " + reference);
+    }
 }
 
 void Engine::image_remove(const std::string& reference, bool force) {
