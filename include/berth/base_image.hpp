@@ -30,6 +30,13 @@ enum class BaseImageOutcome {
     bootstrapped,
 };
 
+/// Where the root filesystem cache is kept by default: /var/cache/berth,
+/// which root fills and every user's engine can import from.
+std::filesystem::path default_base_image_cache();
+
+/// The cached root filesystem tar for these options ("" without a cache).
+std::filesystem::path cached_root_filesystem(const BaseImageOptions& options);
+
 /// Makes sure the engine has the base image. debootstrap needs root; without
 /// it this throws UsageError saying how to use a registry base instead.
 BaseImageOutcome ensure_base_image(Engine& engine, const BaseImageOptions& options,

@@ -2,6 +2,7 @@
 // Turning a loaded compose project into running containers, and taking them
 // away again: `berth up`, `down` and `ps` as a library.
 
+#include <berth/base_image.hpp>
 #include <berth/compose/model.hpp>
 #include <berth/container.hpp>
 #include <berth/engine.hpp>
@@ -34,6 +35,9 @@ inline constexpr const char* volume = "com.docker.compose.volume";
 /// One step of `up` for one service, for progress lines.
 struct ServiceEvent {
     enum class Kind {
+        importing,  ///< berth's own base image, from the cache or debootstrap
+        imported,
+        pulling,  ///< a base image a build needs
         building,
         built,
         creating,
@@ -63,6 +67,14 @@ struct UpOptions {
     bool keep_on_failure = false;
     std::vector<std::string> services;  ///< empty: all enabled services
     std::function<void(const ServiceEvent&)> progress;
+    /// Every line of output of builds, pulls and the base image's bootstrap,
+    /// tagged with the service (or base image) it belongs to: for a log,
+    /// while progress gets the steps.
+    std::function<void(const std::string& task, const Progress& line)> output;
+    /// How berth's own base image is made when a build starts FROM it and the
+    /// engine lacks it: imported from the root filesystem cached by an earlier
+    /// bootstrap (seconds), else bootstrapped with debootstrap (minutes, root).
+    BaseImageOptions base_image{.cache_dir = default_base_image_cache()};
     /// Put on every container, network and volume this `up` creates, but
     /// left out of the config hash: who owns a stack (a test session) must
     /// not make a later session recreate it.
@@ -97,6 +109,25 @@ class ServiceFailed : public Error {
   private:
     std::string service_;
     std::string reason_;
+};
+
+/// A build starts FROM an image the engine does not have and cannot pull.
+/// Raised before anything of the project is created.
+class BaseImageMissing : public Error {
+  public:
+    BaseImageMissing(std::string service, std::string image, std::string location,
+                     std::string engine_message);
+    const std::string& service() const { return service_; }
+    const std::string& image() const { return image_; }
+    /// "FILE:LINE" of the FROM that names the image.
+    const std::string& location() const { return location_; }
+    const std::string& engine_message() const { return engine_message_; }
+
+  private:
+    std::string service_;
+    std::string image_;
+    std::string location_;
+    std::string engine_message_;
 };
 
 /// A host port a service publishes is taken by something else.

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <memory>
 #include <regex>
+#include <set>
 #include <sstream>
 
 extern char** environ;
@@ -75,6 +76,9 @@ int run_program(const std::vector<std::string>& arguments, const ProgressCallbac
                          " (install it: apt-get install " + arguments[0] + ")");
     }
     std::string pending;
+    // debootstrap's phases ("I: Retrieving ...", "I: Unpacking ..."): the
+    // first line of each is a step, the rest only go to the log.
+    std::set<std::string> phases;
     std::vector<std::string> last_lines;
     char buffer[4096];
     ssize_t count;
@@ -87,8 +91,11 @@ int run_program(const std::vector<std::string>& arguments, const ProgressCallbac
         while ((newline = pending.find('\n')) != std::string::npos) {
             std::string line = pending.substr(0, newline);
             pending.erase(0, newline + 1);
-            if (progress)
-                progress({line, {}});
+            if (progress) {
+                std::string word = line.rfind("I: ", 0) == 0 ? line.substr(3, line.find(' ', 3) - 3)
+                                                             : std::string();
+                progress({line, {}, !word.empty() && phases.insert(word).second});
+            }
             last_lines.push_back(line);
             if (last_lines.size() > 15)
                 last_lines.erase(last_lines.begin());
@@ -194,13 +201,23 @@ std::string host_debian_mirror() {
     return {};
 }
 
+fs::path default_base_image_cache() {
+    return "/var/cache/berth";
+}
+
+fs::path cached_root_filesystem(const BaseImageOptions& options) {
+    if (options.cache_dir.empty())
+        return {};
+    return options.cache_dir / ("debian-" + options.suite + "-minbase.tar");
+}
+
 BaseImageOutcome ensure_base_image(Engine& engine, const BaseImageOptions& options,
                                    const ProgressCallback& progress) {
     if (!options.force && engine.image_exists(options.reference))
         return BaseImageOutcome::already_present;
     auto say = [&progress](const std::string& text) {
         if (progress)
-            progress({text, {}});
+            progress({text, {}, true});
     };
     std::vector<std::string> changes = {
         R"(CMD ["/bin/bash"])",
@@ -212,7 +229,7 @@ BaseImageOutcome ensure_base_image(Engine& engine, const BaseImageOptions& optio
         delete descriptor;
     });
     if (!options.cache_dir.empty()) {
-        cached = options.cache_dir / ("debian-" + options.suite + "-minbase.tar");
+        cached = cached_root_filesystem(options);
         // Several engines set up at once must bootstrap once: the first
         // holds the lock while it makes the tar, the others then import it.
         std::error_code ignored;
@@ -231,11 +248,14 @@ BaseImageOutcome ensure_base_image(Engine& engine, const BaseImageOptions& optio
         }
     }
     if (::geteuid() != 0) {
-        throw UsageError(
-            "making the base image " + options.reference +
-            " runs debootstrap, which needs root; run this as root once (the tar is cached), or "
-            "build from a registry image instead by passing the build argument "
-            "BASE=debian:12-slim");
+        std::string cache = cached.empty() ? std::string("its cache folder") : cached.string();
+        throw UsageError("making the base image " + options.reference +
+                         " runs debootstrap, which only root can do, and no cached root "
+                         "filesystem exists at " +
+                         cache +
+                         ". Run `berth image bootstrap` as root once (it keeps that tar, which "
+                         "every user's engine then imports in seconds), or build from a registry "
+                         "image instead by passing the build argument BASE=debian:12-slim");
     }
     ScratchFolder scratch;
     fs::path root = scratch.path() / "rootfs";

@@ -3,6 +3,7 @@
 #include <berth/compose/graph.hpp>
 #include <berth/orchestrate.hpp>
 
+#include "orchestrate/build_bases.hpp"
 #include "orchestrate/project_lock.hpp"
 #include "orchestrate/readiness.hpp"
 #include "orchestrate/service_spec.hpp"
@@ -15,6 +16,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
@@ -64,9 +66,9 @@ class UpRun {
         find_existing();
         check_ports();
         try {
+            make_images();
             make_networks();
             make_volumes();
-            make_images();
             start_levels();
         } catch (...) {
             if (!options_.keep_on_failure)
@@ -254,28 +256,18 @@ class UpRun {
         }
     }
 
+    /// Images first, before anything is created: a build that cannot start
+    /// must leave no network or volume behind.
     void make_images() {
+        std::vector<std::string> to_build;
         for (const auto& level : levels_) {
             for (const auto& name : level) {
                 const compose::Service& each = service(name);
                 std::string image = orchestrate::image_name(project_, each);
                 auto present = engine_.image_inspect(image);
                 if (each.build && (!present || options_.build)) {
-                    report(ServiceEvent::Kind::building, name, image);
-                    BuildOptions build;
-                    build.context_dir = each.build->context;
-                    build.dockerfile = each.build->dockerfile;
-                    build.tags = {image};
-                    for (const auto& [argument, value] : each.build->args) {
-                        if (value)
-                            build.build_args[argument] = *value;
-                    }
-                    build.labels = each.build->labels;
-                    build.target = each.build->target;
-                    engine_.image_build(build);
-                    present = engine_.image_inspect(image);
-                    report(ServiceEvent::Kind::built, name, image);
-                    changed_ = true;
+                    to_build.push_back(name);
+                    continue;
                 }
                 if (!present) {
                     throw ServiceFailed(
@@ -287,6 +279,84 @@ class UpRun {
                 image_ids_[name] = present->id;
             }
         }
+        prepare_build_bases(to_build);
+        for (const auto& name : to_build)
+            build_image(name);
+    }
+
+    /// Every image the builds start FROM, on the engine before the first
+    /// build: berth's own base image is imported or bootstrapped, any other
+    /// is pulled, and one that cannot be had stops `up` naming its FROM line.
+    void prepare_build_bases(const std::vector<std::string>& to_build) {
+        std::set<std::string> seen;
+        for (const auto& name : to_build) {
+            const compose::BuildSpec& build = *service(name).build;
+            auto file = orchestrate::containerfile_path(build.context, build.dockerfile);
+            std::ifstream input(file);
+            if (!input)
+                continue;  // the build itself reports a missing Containerfile
+            std::string text((std::istreambuf_iterator<char>(input)), {});
+            for (const auto& base : orchestrate::containerfile_bases(text, file, build.args)) {
+                if (!seen.insert(base.image).second || engine_.image_exists(base.image))
+                    continue;
+                if (same_image_name(base.image, options_.base_image.reference)) {
+                    make_berth_base_image(name);
+                    continue;
+                }
+                report(ServiceEvent::Kind::pulling, name, base.image);
+                try {
+                    engine_.image_pull(base.image, output_to(base.image));
+                } catch (const Error& error) {
+                    throw BaseImageMissing(name, base.image,
+                                           base.file.string() + ":" + std::to_string(base.line),
+                                           error.what());
+                }
+            }
+        }
+    }
+
+    void make_berth_base_image(const std::string& service_name) {
+        const BaseImageOptions& base = options_.base_image;
+        auto cached = cached_root_filesystem(base);
+        bool from_cache = !cached.empty() && std::filesystem::exists(cached);
+        report(ServiceEvent::Kind::importing, service_name,
+               from_cache ? base.reference + " from " + cached.string()
+                          : base.reference + ": bootstrapping Debian " + base.suite +
+                                " with debootstrap (takes minutes)");
+        auto outcome = ensure_base_image(engine_, base, output_to(base.reference));
+        report(ServiceEvent::Kind::imported, service_name,
+               base.reference + (outcome == BaseImageOutcome::bootstrapped
+                                     ? " bootstrapped and imported"
+                                     : " imported"));
+    }
+
+    void build_image(const std::string& name) {
+        const compose::Service& each = service(name);
+        std::string image = orchestrate::image_name(project_, each);
+        report(ServiceEvent::Kind::building, name, image);
+        BuildOptions build;
+        build.context_dir = each.build->context;
+        build.dockerfile = each.build->dockerfile;
+        build.tags = {image};
+        for (const auto& [argument, value] : each.build->args) {
+            if (value)
+                build.build_args[argument] = *value;
+        }
+        build.labels = each.build->labels;
+        build.target = each.build->target;
+        engine_.image_build(build, output_to(name));
+        auto present = engine_.image_inspect(image);
+        if (!present)
+            throw EngineError("build image", image, 0, "the build finished but left no image");
+        report(ServiceEvent::Kind::built, name, image);
+        image_ids_[name] = present->id;
+        changed_ = true;
+    }
+
+    ProgressCallback output_to(const std::string& task) const {
+        if (!options_.output)
+            return {};
+        return [this, task](const Progress& line) { options_.output(task, line); };
     }
 
     /// Creates (or keeps, or recreates) and starts one service's container.
@@ -449,6 +519,12 @@ class UpRun {
 
 const char* to_string(ServiceEvent::Kind kind) {
     switch (kind) {
+        case ServiceEvent::Kind::importing:
+            return "Importing";
+        case ServiceEvent::Kind::imported:
+            return "Imported";
+        case ServiceEvent::Kind::pulling:
+            return "Pulling";
         case ServiceEvent::Kind::building:
             return "Building";
         case ServiceEvent::Kind::built:
@@ -475,6 +551,19 @@ const char* to_string(ServiceEvent::Kind kind) {
 
 ServiceFailed::ServiceFailed(std::string service, std::string reason, std::string report)
     : Error(std::move(report)), service_(std::move(service)), reason_(std::move(reason)) {}
+
+BaseImageMissing::BaseImageMissing(std::string service, std::string image, std::string location,
+                                   std::string engine_message)
+    : Error("service " + service + ": " + location + " builds FROM " + image +
+            ", which this engine does not have and could not pull; nothing was created.\n"
+            "  engine says: " +
+            engine_message + "\n  hint: build or load " + image +
+            " on this engine first, or point the build at a base it has (the build argument "
+            "in the compose file's build.args, or --build-arg)"),
+      service_(std::move(service)),
+      image_(std::move(image)),
+      location_(std::move(location)),
+      engine_message_(std::move(engine_message)) {}
 
 PortInUse::PortInUse(std::string service, std::string host_ip, int port)
     : Error("service " + service + " publishes port " + std::to_string(port) + " on " +
