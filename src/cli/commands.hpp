@@ -31,8 +31,8 @@ nlohmann::json stack_json(const std::string& project, Engine& engine,
 
 inline constexpr const char* up_usage =
     "usage: berth [-f FILE]... [-p NAME] [--profile P] [--host URI] up [--wait | --no-wait]\n"
-    "                [--wait-timeout SECONDS] [--build] [--keep-on-failure] [--json] [-q] "
-    "[SERVICE...]\n";
+    "                [--wait-timeout SECONDS] [--build] [--keep-on-failure] [--json] [-q]\n"
+    "                [--progress auto|tty|plain|quiet] [SERVICE...]\n";
 inline constexpr const char* down_usage =
     "usage: berth [-f FILE]... [-p NAME] [--host URI] down [-v] [-t SECONDS]\n";
 

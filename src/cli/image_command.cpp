@@ -1,6 +1,7 @@
 // `berth image`: make the registry-free base image, and build images.
 
 #include "commands.hpp"
+#include "progress_display.hpp"
 
 #include <berth/base_image.hpp>
 #include <berth/discovery.hpp>
@@ -13,12 +14,17 @@ namespace {
 
 constexpr const char* image_usage = R"(usage:
   berth image bootstrap [--host URI] [--tag REF] [--suite NAME] [--mirror URL] [--force]
+                        [--progress auto|tty|plain|quiet]
       Make a Debian base image from Debian's packages (debootstrap, as root) and
       import it; does nothing when the engine has it already. The root
       filesystem tar is kept in /var/cache/berth for the next engine.
   berth image build [--host URI] -t REF [--build-arg NAME=VALUE]... [--target STAGE]
-                    [-f FILE] [--no-cache] CONTEXT
+                    [-f FILE] [--no-cache] [--progress auto|tty|plain|quiet] CONTEXT
       Build an image from a context folder (honouring .dockerignore).
+
+Progress: one line per step (updated in place on a terminal); --progress plain
+prints every line of output. The whole output is kept in a log file under
+~/.local/state/berth/logs, whose path is printed when the work fails.
 )";
 
 std::string take_value(const Arguments& arguments, std::size_t& i) {
@@ -27,21 +33,29 @@ std::string take_value(const Arguments& arguments, std::size_t& i) {
     return arguments[++i];
 }
 
-void print_progress(const Progress& line) {
-    std::string text = line.message;
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
-        text.pop_back();
-    if (!text.empty())
-        std::cerr << text << "\n";
+/// Runs work under a progress display, printing the log's tail on failure.
+template <typename Work>
+auto with_display(ProgressDisplay& display, Work work) {
+    try {
+        auto result = work();
+        display.finish();
+        return result;
+    } catch (const Error&) {
+        display.report_failure();
+        throw;
+    }
 }
 
 int bootstrap(const Arguments& arguments) {
     DiscoveryOptions discovery;
     BaseImageOptions options;
-    options.cache_dir = "/var/cache/berth";
+    options.cache_dir = default_base_image_cache();
+    ProgressMode progress_mode = ProgressMode::automatic;
     for (std::size_t i = 0; i < arguments.size(); ++i) {
         const std::string& argument = arguments[i];
-        if (argument == "--host") {
+        if (argument == "--progress") {
+            progress_mode = parse_progress_mode(take_value(arguments, i));
+        } else if (argument == "--host") {
             discovery.explicit_endpoint = take_value(arguments, i);
         } else if (argument == "--tag") {
             options.reference = take_value(arguments, i);
@@ -58,7 +72,16 @@ int bootstrap(const Arguments& arguments) {
         }
     }
     Engine engine = discover_engine(discovery);
-    switch (ensure_base_image(engine, options, print_progress)) {
+    ProgressDisplay display(progress_mode, "image-bootstrap");
+    display.event(options.reference, "Preparing", "");
+    auto outcome = with_display(display, [&] {
+        auto result = ensure_base_image(engine, options, [&](const Progress& line) {
+            display.output(options.reference, line);
+        });
+        display.event(options.reference, "Ready", "", true);
+        return result;
+    });
+    switch (outcome) {
         case BaseImageOutcome::already_present:
             std::cout << options.reference << " is already present\n";
             break;
@@ -75,9 +98,12 @@ int bootstrap(const Arguments& arguments) {
 int build(const Arguments& arguments) {
     DiscoveryOptions discovery;
     BuildOptions options;
+    ProgressMode progress_mode = ProgressMode::automatic;
     for (std::size_t i = 0; i < arguments.size(); ++i) {
         const std::string& argument = arguments[i];
-        if (argument == "--host") {
+        if (argument == "--progress") {
+            progress_mode = parse_progress_mode(take_value(arguments, i));
+        } else if (argument == "--host") {
             discovery.explicit_endpoint = take_value(arguments, i);
         } else if (argument == "-t" || argument == "--tag") {
             options.tags.push_back(take_value(arguments, i));
@@ -105,7 +131,15 @@ int build(const Arguments& arguments) {
         return 2;
     }
     Engine engine = discover_engine(discovery);
-    std::string id = engine.image_build(options, print_progress);
+    std::string task = options.tags.empty() ? options.context_dir : options.tags.front();
+    ProgressDisplay display(progress_mode, "image-build");
+    display.event(task, "Building", options.context_dir);
+    std::string id = with_display(display, [&] {
+        std::string built =
+            engine.image_build(options, [&](const Progress& line) { display.output(task, line); });
+        display.event(task, "Built", built, true);
+        return built;
+    });
     std::cout << id << "\n";
     return 0;
 }

@@ -37,7 +37,8 @@ nlohmann::json describe(const BackendInfo& backend, const std::string& source) {
 }
 
 void print_row(const nlohmann::json& engine) {
-    std::cout << engine["backend"].get<std::string>() << "\t"
+    std::cout << (engine.value("picked", false) ? "* " : "  ")
+              << engine["backend"].get<std::string>() << "\t"
               << (engine["rootless"].get<bool>() ? "rootless" : "rootful") << "\tAPI "
               << engine["api_version"].get<std::string>() << "\tengine "
               << engine["engine_version"].get<std::string>() << "\t"
@@ -105,18 +106,25 @@ int info_command(const Arguments& given) {
     }
 
     nlohmann::json engines = nlohmann::json::array();
+    bool picked = false;
     if (!all) {
         Engine engine = discover_engine(options);
         engines.push_back(describe(engine.backend(), "discovery"));
     } else {
         std::set<std::string> seen;
         std::vector<DiscoveryAttempt> failures;
-        for (const auto& place : every_known_place(options)) {
+        // Discovery takes the first of its own places that answers.
+        std::size_t discovery_places = discovery_candidates(options).size();
+        auto places = every_known_place(options);
+        for (std::size_t i = 0; i < places.size(); ++i) {
+            const auto& place = places[i];
             if (!place.endpoint || !seen.insert(place.endpoint->uri()).second)
                 continue;
             try {
                 Engine engine(*place.endpoint);
                 engines.push_back(describe(engine.backend(), place.source));
+                engines.back()["picked"] = !picked && i < discovery_places;
+                picked = picked || i < discovery_places;
             } catch (const EngineUnreachable& error) {
                 failures.push_back({place.source, place.endpoint->uri(), error.what()});
             }
@@ -129,6 +137,12 @@ int info_command(const Arguments& given) {
     } else {
         for (const auto& engine : engines)
             print_row(engine);
+        if (all) {
+            std::cout << (picked
+                              ? "* is the engine berth uses; for another, pass --host URI or set "
+                                "DOCKER_HOST\n"
+                              : "none of these is in discovery's list; pass --host URI\n");
+        }
     }
     return 0;
 }

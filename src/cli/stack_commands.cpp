@@ -1,6 +1,7 @@
 // `berth up`, `down`, `ps`, `logs` and `exec`, shaped like docker compose.
 
 #include "commands.hpp"
+#include "progress_display.hpp"
 #include "project_arguments.hpp"
 
 #include <berth/fixture.hpp>
@@ -87,9 +88,14 @@ int up(const Arguments& arguments) {
     UpOptions options;
     bool json = false;
     bool quiet = false;
+    ProgressMode progress_mode = ProgressMode::automatic;
     for (std::size_t i = 0; i < parsed.rest.size(); ++i) {
         const std::string& argument = parsed.rest[i];
-        if (argument == "-d" || argument == "--detach") {
+        if (argument == "--progress" && i + 1 < parsed.rest.size()) {
+            progress_mode = parse_progress_mode(parsed.rest[++i]);
+        } else if (argument.rfind("--progress=", 0) == 0) {
+            progress_mode = parse_progress_mode(argument.substr(11));
+        } else if (argument == "-d" || argument == "--detach") {
             // berth never attaches; accepted for docker compose habits.
         } else if (argument == "--wait") {
             options.wait = true;
@@ -114,18 +120,19 @@ int up(const Arguments& arguments) {
     }
     compose::Project project = compose::load_project(parsed.load);
     Engine engine = discover_engine(parsed.discovery);
-    if (!quiet) {
-        options.progress = [](const ServiceEvent& event) {
-            std::ostringstream line;
-            line << std::fixed << std::setprecision(1) << std::setw(6)
-                 << static_cast<double>(event.elapsed.count()) / 1000.0 << "s  " << std::left
-                 << std::setw(11) << to_string(event.kind) << event.service;
-            if (!event.detail.empty())
-                line << "  " << event.detail;
-            std::cerr << line.str() << "\n";
-        };
+    ProgressDisplay display(quiet ? ProgressMode::quiet : progress_mode, "up-" + project.name);
+    options.progress = [&display](const ServiceEvent& event) { display.event(event); };
+    options.output = [&display](const std::string& task, const Progress& line) {
+        display.output(task, line);
+    };
+    UpResult result;
+    try {
+        result = up(engine, project, options);
+    } catch (const Error&) {
+        display.report_failure();
+        throw;
     }
-    UpResult result = up(engine, project, options);
+    display.finish();
     if (json) {
         nlohmann::json document = stack_json(project.name, engine, result.services);
         document["changed"] = result.changed;

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 
@@ -52,6 +54,11 @@ class TestProject {
     }
     const compose::Project& project() const { return project_; }
     const std::string& name() const { return name_; }
+    const std::filesystem::path& folder() const { return folder_.path(); }
+    /// A file beside compose.yaml, e.g. a build context's Containerfile.
+    void add_file(const std::string& relative, const std::string& text) {
+        folder_.write(relative, text);
+    }
 
     /// `up` with every progress event recorded as "Kind service".
     UpResult up(UpOptions options = {}) {
@@ -331,6 +338,176 @@ TEST_CASE(
     CHECK(engine().container_list(filter).empty());
     CHECK(engine().network_list(filter).empty());
     CHECK(engine().volume_list(filter).empty());
+}
+
+namespace {
+
+/// The berth program, as a test would run it from a shell or a pipe.
+std::vector<std::string> berth_command(const TestProject& stack) {
+    std::string berth = environment_variable("BERTH_BINARY");
+    REQUIRE_MESSAGE(!berth.empty(), "BERTH_BINARY must name the berth program");
+    return {berth,
+            "--host",
+            engine().endpoint().uri(),
+            "-f",
+            (stack.folder() / "compose.yaml").string(),
+            "-p",
+            stack.name()};
+}
+
+std::string shell_quoted(const std::vector<std::string>& words) {
+    std::string line;
+    for (const auto& word : words) {
+        std::string quoted = "'";
+        for (char c : word)
+            quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        line += (line.empty() ? "" : " ") + quoted + "'";
+    }
+    return line;
+}
+
+bool has_control_characters(const std::string& text) {
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        return (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == 0x7f;
+    });
+}
+
+}  // namespace
+
+TEST_CASE("a build FROM a missing image that cannot be pulled stops up before anything is made") {
+    TestProject stack(
+        "  app:\n    build: ./app\n    image: berth-test/from-missing:latest\n"
+        "    volumes: [data:/data]\n    networks: [inner]\n"
+        "volumes:\n  data: {}\nnetworks:\n  inner: {}\n");
+    // Port 1 on loopback refuses at once: a registry that cannot be reached,
+    // without waiting on a name lookup.
+    stack.add_file("app/Containerfile",
+                   "# a base this engine has never seen\n"
+                   "ARG BASE=127.0.0.1:1/berth-test/no-such-base:1\n"
+                   "FROM ${BASE}\n"
+                   "RUN true\n");
+    try {
+        stack.up();
+        FAIL("up succeeded although the base image cannot be had");
+    } catch (const BaseImageMissing& error) {
+        std::string message = error.what();
+        INFO(message);
+        CHECK(error.service() == "app");
+        CHECK(error.image() == "127.0.0.1:1/berth-test/no-such-base:1");
+        CHECK(error.location() == (stack.folder() / "app" / "Containerfile").string() + ":3");
+        CHECK(!error.engine_message().empty());
+        CHECK(message.find("nothing was created") != std::string::npos);
+        CHECK(message.find("engine says: ") != std::string::npos);
+        CHECK(message.find("build.args") != std::string::npos);
+    }
+    CHECK(stack.nothing_left());
+    CHECK_FALSE(engine().image_exists("berth-test/from-missing:latest"));
+}
+
+TEST_CASE(
+    "build progress: plain step lines in a pipe, updated in place on a terminal, the "
+    "log's path and last lines on failure") {
+    const std::string image = unique_name("berth-test/progress") + ":latest";
+    TestProject stack("  built:\n    build: ./built\n    image: " + image +
+                      "\n    command: [\"sleep\", \"600\"]\n");
+    stack.add_file("built/Containerfile", "FROM " + busybox_image() +
+                                              "\nRUN echo output-only-$((6 * 7))\n"
+                                              "RUN echo second step\n");
+    auto up = berth_command(stack);
+    up.insert(up.end(), {"up", "--build"});
+    ProcessResult piped = run_process(up);
+    INFO(piped.output);
+    REQUIRE(piped.exit_code == 0);
+    CHECK_FALSE(has_control_characters(piped.output));
+    CHECK(piped.output.find("Building") != std::string::npos);
+    // One line per step; the steps' own output stays in the log.
+    CHECK((piped.output.find("Step 2/3") != std::string::npos ||
+           piped.output.find("STEP 2/3") != std::string::npos));
+    CHECK(piped.output.find("output-only-42") == std::string::npos);
+
+    // Under a pseudo terminal (script(1)), without CI set: rows redrawn in place.
+    ProcessResult terminal = run_process(
+        {"env", "-u", "CI", "TERM=xterm", "script", "-qec", shell_quoted(up), "/dev/null"});
+    INFO(terminal.output);
+    REQUIRE(terminal.exit_code == 0);
+    CHECK(terminal.output.find("\x1b[2K") != std::string::npos);
+    CHECK(terminal.output.find("\x1b[") != std::string::npos);
+
+    stack.add_file("built/Containerfile",
+                   "FROM " + busybox_image() + "\nRUN echo the-reason-it-failed && exit 3\n");
+    ProcessResult failed = run_process(up);
+    INFO(failed.output);
+    CHECK(failed.exit_code == 1);
+    auto at = failed.output.find("all of it is in ");
+    REQUIRE(at != std::string::npos);
+    std::string path = failed.output.substr(at + 16, failed.output.find("):", at) - at - 16);
+    CHECK(std::filesystem::exists(path));
+    CHECK(failed.output.find("| ") != std::string::npos);
+    CHECK(failed.output.find("the-reason-it-failed") != std::string::npos);
+    std::ifstream log(path);
+    std::string logged((std::istreambuf_iterator<char>(log)), {});
+    CHECK(logged.find("the-reason-it-failed") != std::string::npos);
+    CHECK(logged.find("output-only-42") == std::string::npos);  // a log of this run only
+    try {
+        engine().image_remove(image, true);
+    } catch (const Error&) {
+    }
+}
+
+TEST_CASE(
+    "first run on an engine: the Slurm stack comes up with no base or stack image, "
+    "and a second run imports nothing" *
+    doctest::test_suite("first-run")) {
+    std::string berth = environment_variable("BERTH_BINARY");
+    std::string source = environment_variable("BERTH_SOURCE_DIR");
+    std::string user = environment_variable("BERTH_TEST_RUN_AS");
+    REQUIRE(!berth.empty());
+    std::string project = unique_name("berth-first-run");
+    const std::vector<std::string> images = {"berth/slurm:latest", "berth/registry:latest",
+                                             BaseImageOptions{}.reference};
+    for (const auto& container : engine().container_list()) {
+        for (const auto& image : images) {
+            REQUIRE_MESSAGE(
+                !same_image_name(container.image, image),
+                "container " << container.id << " still uses " << image << "; take it down first");
+        }
+    }
+    for (const auto& image : images) {
+        if (engine().image_exists(image))
+            engine().image_remove(image, true);
+    }
+    // An unprivileged user's engine is driven by that user, as in real use:
+    // the cached root filesystem must serve them without root.
+    std::vector<std::string> common;
+    if (!user.empty()) {
+        common = {"runuser", "-u", user, "--", "env", "HOME=/home/" + user};
+    } else {
+        common = {"env"};
+    }
+    common.insert(
+        common.end(),
+        {"SLURM_SSH_PORT=" + environment_variable("BERTH_TEST_SSH_PORT"),
+         "REGISTRY_PORT=" + environment_variable("BERTH_TEST_REGISTRY_PORT"),
+         "SLURM_CONTAINER_NAME=" + project + "-slurm", berth, "--host", engine().endpoint().uri(),
+         "-f", source + "/compose/docker-compose.yml", "-p", project});
+    auto berth_run = [&](std::vector<std::string> arguments) {
+        std::vector<std::string> argv = common;
+        argv.insert(argv.end(), arguments.begin(), arguments.end());
+        return run_process(argv);
+    };
+    ProcessResult first = berth_run({"up", "--wait"});
+    INFO(first.output);
+    CHECK(first.exit_code == 0);
+    CHECK(first.output.find("Importing") != std::string::npos);
+    CHECK(first.output.find(BaseImageOptions{}.reference + " imported") != std::string::npos);
+    CHECK(berth_run({"down", "-v"}).exit_code == 0);
+
+    ProcessResult second = berth_run({"up", "--wait"});
+    INFO(second.output);
+    CHECK(second.exit_code == 0);
+    CHECK(second.output.find("Importing") == std::string::npos);
+    CHECK(second.output.find("Building") == std::string::npos);
+    CHECK(berth_run({"down", "-v"}).exit_code == 0);
 }
 
 // The flagship stack builds on the base image.
