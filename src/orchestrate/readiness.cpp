@@ -14,6 +14,35 @@ std::chrono::nanoseconds or_default(std::chrono::nanoseconds value,
     return value.count() > 0 ? value : fallback;
 }
 
+/// Whether the container printed something since the last call. Services
+/// usually say when they are ready ("listening on ..."), so a new line is
+/// the moment to probe, instead of waiting for the next start_interval.
+/// The last line with its engine timestamp is enough to tell, and cheap.
+class OutputWatch {
+  public:
+    OutputWatch(Engine& engine, std::string container)
+        : engine_(engine), container_(std::move(container)) {}
+
+    bool printed_since_last_look() {
+        std::string last;
+        try {
+            ContainerLogs logs =
+                engine_.container_logs(container_, {.timestamps = true, .tail = 1});
+            last = logs.stdout_text + logs.stderr_text;
+        } catch (const Error&) {
+            return false;  // the next inspect says what became of the container
+        }
+        bool printed = last != last_seen_;
+        last_seen_ = std::move(last);
+        return printed;
+    }
+
+  private:
+    Engine& engine_;
+    std::string container_;
+    std::string last_seen_;
+};
+
 }  // namespace
 
 std::string failure_report(Engine& engine, const std::string& service, const std::string& container,
@@ -72,8 +101,11 @@ void wait_until(Engine& engine, const std::string& service, const std::string& c
     };
     auto started = std::chrono::steady_clock::now();
     auto next_probe = started;
+    auto last_probe = started - 1s;
     int failures_after_start = 0;
+    OutputWatch output(engine, container);
     while (true) {
+        auto pause = 100ms;
         ContainerInfo info = engine.container_inspect(container);
         if (wanted == Readiness::completed) {
             if (!info.state.running && info.state.status != "created") {
@@ -98,16 +130,22 @@ void wait_until(Engine& engine, const std::string& service, const std::string& c
                 fail("is unhealthy", "the healthcheck's output is above");
             }
             auto now = std::chrono::steady_clock::now();
-            if (now >= next_probe) {
-                // Probing at start_interval during the start period sees a
-                // service healthy within half a second of it being ready,
-                // instead of a whole interval later.
-                bool in_start_period = now - started < check->start_period;
+            bool in_start_period = now - started < check->start_period;
+            // New output during the start period wakes a probe at once, at
+            // most one per 100 ms; otherwise the check runs at start_interval
+            // (default 0.5 s) during the start period, which sees a service
+            // healthy long before a whole interval would.
+            if (in_start_period)
+                pause = 50ms;
+            bool woken =
+                in_start_period && now - last_probe >= 100ms && output.printed_since_last_look();
+            if (now >= next_probe || woken) {
                 auto cadence = in_start_period ? or_default(check->start_interval, 500ms)
                                                : std::min<std::chrono::nanoseconds>(
                                                      or_default(check->interval, 30s), 2s);
                 next_probe =
                     now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(cadence);
+                last_probe = now;
                 std::optional<HealthResult> result;
                 try {
                     result = engine.run_healthcheck(container);
@@ -134,7 +172,7 @@ void wait_until(Engine& engine, const std::string& service, const std::string& c
                      " within the wait timeout",
                  "raise --wait-timeout if it is only slow");
         }
-        std::this_thread::sleep_for(100ms);
+        std::this_thread::sleep_for(pause);
     }
 }
 
