@@ -443,6 +443,61 @@ TEST_CASE("container job errors say what is wrong and fail the step") {
     CHECK(no_workdir.output.find("exit=0") == std::string::npos);
 }
 
+TEST_CASE("python3 -m pip works as root and as slurm") {
+    ExecResult as_root = engine().exec(stack().slurm(), {"python3", "-m", "pip", "--version"});
+    INFO(as_root.stdout_text << as_root.stderr_text);
+    CHECK(as_root.exit_code == 0);
+    CHECK(as_root.stdout_text.rfind("pip ", 0) == 0);
+    ProcessResult as_slurm = stack().ssh("python3 -m pip --version");
+    INFO(as_slurm.output);
+    CHECK(as_slurm.exit_code == 0);
+    CHECK(as_slurm.output.rfind("pip ", 0) == 0);
+}
+
+// Last but one: it takes SSH away.
+TEST_CASE("systemctl answers truthfully for the supervised daemons, also after sshd is killed") {
+    auto systemctl = [](std::vector<std::string> arguments) {
+        arguments.insert(arguments.begin(), "systemctl");
+        return engine().exec(stack().slurm(), arguments);
+    };
+    ExecResult active = systemctl({"is-active", "sshd", "munge", "slurmctld", "slurmd.service"});
+    CHECK(active.exit_code == 0);
+    CHECK(active.stdout_text == "active\nactive\nactive\nactive\n");
+    ExecResult enabled = systemctl({"is-enabled", "ssh"});
+    CHECK(enabled.exit_code == 0);
+    CHECK(enabled.stdout_text == "enabled\n");
+    ExecResult status = systemctl({"status", "slurmd"});
+    CHECK(status.exit_code == 0);
+    CHECK(status.stdout_text.find("Active: active (running)") != std::string::npos);
+    ExecResult unknown = systemctl({"is-active", "nginx"});
+    CHECK(unknown.exit_code == 3);
+    CHECK(unknown.stdout_text == "inactive\n");
+    ExecResult refused = systemctl({"restart", "sshd"});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.stderr_text.find("'restart' is not supported") != std::string::npos);
+
+    // pkill's exit code tells it signalled the daemon; the stand-in reads the
+    // daemon's pid, which answers once the process is gone (bounded wait).
+    ExecResult killed = engine().exec(stack().slurm(), {"pkill", "-x", "sshd"});
+    REQUIRE(killed.exit_code == 0);
+    ExecResult after;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        after = systemctl({"is-active", "sshd"});
+        if (after.exit_code != 0)
+            break;
+        std::this_thread::sleep_for(50ms);
+    }
+    CHECK(after.exit_code == 3);
+    CHECK(after.stdout_text == "inactive\n");
+    CHECK(systemctl({"is-active", "--quiet", "slurmctld"}).exit_code == 0);
+    // This probe fails (retries decide when the status turns unhealthy).
+    HealthResult health = engine().run_healthcheck(stack().slurm());
+    REQUIRE(health.latest());
+    CHECK(health.latest()->exit_code != 0);
+    CHECK(health.latest()->output.find("sshd") != std::string::npos);
+    CHECK(engine().container_inspect(stack().slurm()).state.running);
+}
+
 TEST_CASE("stopping the slurm container is graceful and well inside two seconds") {
     // With t=2 the engine would SIGKILL a container still running after two
     // seconds (exit 137); exit 0 shows the entrypoint stopped every daemon.
