@@ -8,7 +8,8 @@ enum class BackendKind { docker, podman };
 
 const char* to_string(BackendKind kind);
 
-/// What is on the other end of an endpoint, learnt from /_ping, /version and /info.
+/// What is on the other end of an endpoint, learnt from /_ping (and, where
+/// the ping does not say, /version and /info).
 struct BackendInfo {
     BackendKind kind = BackendKind::docker;
     bool rootless = false;
@@ -17,6 +18,8 @@ struct BackendInfo {
     std::string api_version;         ///< negotiated: min(berth's, server's); used in every path
     std::string libpod_api_version;  ///< Podman only: version used for /libpod paths
     std::string operating_system;
+    /// Docker's, and a remote Podman's; "" for a local Podman, whose only
+    /// source of it (/libpod/info) would slow every connection by 0.3 s.
     std::string architecture;
     std::string endpoint;  ///< the endpoint URI this was read from
 

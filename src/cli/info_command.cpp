@@ -110,6 +110,7 @@ int info_command(const Arguments& given) {
     if (!all) {
         Engine engine = discover_engine(options);
         engines.push_back(describe(engine.backend(), "discovery"));
+        engines.back()["picked"] = true;
     } else {
         std::set<std::string> seen;
         std::vector<DiscoveryAttempt> failures;

@@ -2,7 +2,10 @@
 
 #include "engine/engine_state.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <functional>
 #include <sstream>
 
 namespace berth {
@@ -23,6 +26,46 @@ int compare_versions(const std::string& a, const std::string& b) {
             return x < y ? -1 : 1;
     }
     return 0;
+}
+
+using JsonGetter = std::function<nlohmann::json()>;
+
+/// Docker answers /version and /info in milliseconds.
+void identify_docker(BackendInfo& backend, const JsonGetter& version_of,
+                     const JsonGetter& info_of) {
+    auto version = version_of();
+    backend.engine_version = string_field(version, "Version");
+    backend.operating_system = string_field(version, "Os");
+    backend.architecture = string_field(version, "Arch");
+    auto info = info_of();
+    for (const auto& option : string_list(info, "SecurityOptions")) {
+        if (option.find("name=rootless") != std::string::npos)
+            backend.rootless = true;
+    }
+}
+
+/// Podman's /version and /libpod/info take about 0.3 s each (they run its
+/// helper programs and add up storage): most of the cost of every berth
+/// command. The ping already says the version ("Server: Libpod/4.3.1
+/// (linux)"), and a unix socket's owner says whether the service runs
+/// rootless; only a remote endpoint needs /libpod/info for that.
+void identify_podman(BackendInfo& backend, const Endpoint& endpoint, const detail::Response& ping,
+                     const JsonGetter& info_of) {
+    backend.engine_version = backend.libpod_api_version;
+    std::string server = ping.header("server");  // "Libpod/4.3.1 (linux)"
+    auto open = server.find('(');
+    auto close = server.find(')', open == std::string::npos ? 0 : open);
+    if (open != std::string::npos && close != std::string::npos)
+        backend.operating_system = server.substr(open + 1, close - open - 1);
+    struct stat socket_status {};
+    if (endpoint.scheme == Endpoint::Scheme::unix_socket &&
+        ::stat(endpoint.socket_path.c_str(), &socket_status) == 0) {
+        backend.rootless = socket_status.st_uid != 0;
+        return;
+    }
+    auto info = info_of();
+    backend.rootless = info.value("/host/security/rootless"_json_pointer, false);
+    backend.architecture = info.value("/host/arch"_json_pointer, std::string());
 }
 
 }  // namespace
@@ -68,20 +111,16 @@ Engine::Engine(Endpoint endpoint, EngineOptions options) : state_(std::make_uniq
     backend.libpod_api_version = answer.header("libpod-api-version");
     backend.kind = backend.libpod_api_version.empty() ? BackendKind::docker : BackendKind::podman;
 
-    auto version = state_->send_json(state_->request("GET", state_->api("/version"), "version"));
-    backend.engine_version = string_field(version, "Version");
-    backend.operating_system = string_field(version, "Os");
-    backend.architecture = string_field(version, "Arch");
-
+    auto get = [this](std::string path, const char* operation) {
+        return [this, path = std::move(path), operation] {
+            return state_->send_json(state_->request("GET", path, operation));
+        };
+    };
     if (backend.is_podman()) {
-        auto info = state_->send_json(state_->request("GET", state_->libpod("/info"), "info"));
-        backend.rootless = info.value("/host/security/rootless"_json_pointer, false);
+        identify_podman(backend, endpoint, answer, get(state_->libpod("/info"), "info"));
     } else {
-        auto info = state_->send_json(state_->request("GET", state_->api("/info"), "info"));
-        for (const auto& option : string_list(info, "SecurityOptions")) {
-            if (option.find("name=rootless") != std::string::npos)
-                backend.rootless = true;
-        }
+        identify_docker(backend, get(state_->api("/version"), "version"),
+                        get(state_->api("/info"), "info"));
     }
 }
 
