@@ -42,6 +42,8 @@ using OutputCallback = std::function<void(OutputStream stream, std::string_view 
 /// Called for each event; return false to stop the stream.
 using EventCallback = std::function<bool(const Event&)>;
 
+/// Safe to share between threads: each request is independent, and the
+/// connections it reuses come from a pool behind a lock.
 class Engine {
   public:
     /// Connects to the endpoint, pings it, negotiates the API version and

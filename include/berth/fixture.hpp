@@ -20,34 +20,51 @@
 
 namespace berth {
 
+/// How a fixture's stack is made and ended. Every field left unset takes its
+/// environment variable when the Stack is made (a plain StackOptions{} and
+/// from_environment() mean the same), and then its default.
 struct StackOptions {
-    /// Compose files; empty: BERTH_COMPOSE_FILES (':'-separated), else the
-    /// compose/docker-compose.yml of this checkout.
+    /// Compose files. Unset: BERTH_COMPOSE_FILES (':'-separated), else the
+    /// Slurm stack's compose/docker-compose.yml.
     std::vector<std::string> compose_files;
-    /// Empty: BERTH_PROJECT, else the files' project name.
+    /// Unset: BERTH_PROJECT, else the files' project name.
     std::string project_name;
-    /// Engine; unset: BERTH_HOST, else discovery (DOCKER_HOST, sockets).
+    /// Engine. Unset: BERTH_HOST, else discovery (DOCKER_HOST, sockets).
     std::optional<std::string> endpoint;
     /// Leave the stack running when the fixture ends; a later session
-    /// attaches to it. Default: SLURM_TEST_KEEP=1 or BERTH_KEEP=1.
-    bool keep = false;
-    /// A project name of its own and host ports the engine picks, so that
-    /// several test processes on one machine never collide.
-    /// Default: BERTH_PARALLEL_SAFE=1.
-    bool parallel_safe = false;
+    /// attaches to it. Unset: SLURM_TEST_KEEP=1 or BERTH_KEEP=1, else false.
+    std::optional<bool> keep;
+    /// Several test processes on one machine never collide: the project gets
+    /// a name of its own (the given or loaded name plus "-PID-RANDOM"), no
+    /// service keeps a fixed container_name, and every published port is
+    /// one the engine picks (read them back with host_port()).
+    /// Unset: BERTH_PARALLEL_SAFE=1, else false.
+    std::optional<bool> parallel_safe;
+    /// Stop each service within its stop_grace_period when the stack goes,
+    /// instead of killing it: for services that must finish something at
+    /// exit. By default a throwaway stack is killed, since its volumes go
+    /// too. Unset: BERTH_GRACEFUL_TEARDOWN=1, else false.
+    std::optional<bool> graceful_teardown;
     /// Variables for the compose files (e.g. SLURM_SSH_PORT), over the
     /// process environment.
     std::map<std::string, std::string> variables;
-    std::chrono::seconds wait_timeout{600};
-    /// The `berth` program that runs the crash watchdog. Empty: BERTH_BINARY,
+    /// How long up may wait for every service; the same default as `up`.
+    std::chrono::seconds wait_timeout{UpOptions{}.wait_timeout};
+    /// The `berth` program that runs the crash watchdog. Unset: BERTH_BINARY,
     /// else the installed one, else `berth` from PATH.
     std::string berth_program;
 
-    /// The defaults above, read from the environment.
+    /// The options with every unset field taken from the environment.
     static StackOptions from_environment();
+    /// These options, with unset fields filled from the environment.
+    StackOptions resolved() const;
 };
 
 /// A running compose project owned (or attached to) by this process.
+///
+/// One Stack may be used from several threads at once: it holds no state
+/// that its methods change, and its Engine is safe to share (requests are
+/// independent; connections come from a locked pool).
 class Stack {
   public:
     /// Sweeps stacks left by dead owners, then brings the project up, or
@@ -71,13 +88,19 @@ class Stack {
     /// The host port published for a service's container port.
     int host_port(const std::string& service, int container_port,
                   const std::string& protocol = "tcp");
+    /// Runs a command in the service's container and waits for it; the
+    /// result has its exit code and both outputs. No shell is involved.
     ExecResult exec(const std::string& service, const std::vector<std::string>& command,
                     const ExecOptions& options = {});
+    /// The service's output so far (the last `tail` lines when given).
     ContainerLogs logs(const std::string& service, std::optional<int> tail = {});
     void copy_to(const std::string& service, const std::filesystem::path& source,
                  const std::string& destination_dir);
     void copy_from(const std::string& service, const std::string& source,
                    const std::filesystem::path& destination_dir);
+    /// Each service's container as it stands. Health never contradicts what
+    /// `up` saw: a check berth ran and saw pass counts while the engine has
+    /// not yet run its own (Docker says "starting" until its first interval).
     std::vector<ServiceStatus> services();
 
   private:

@@ -150,6 +150,9 @@ UpResult up(Engine& engine, const compose::Project& project, const UpOptions& op
 struct DownOptions {
     bool remove_volumes = false;  ///< named volumes of the project that are not external
     std::optional<std::chrono::seconds> timeout;  ///< stop timeout; unset: each service's own
+    /// Kill the containers at once instead of stopping them: for throwaway
+    /// stacks, whose data goes with them anyway.
+    bool kill = false;
 };
 
 /// Stops and removes the project's containers (dependents first, in parallel

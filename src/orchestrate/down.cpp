@@ -27,6 +27,24 @@ std::string service_of(const std::map<std::string, std::string>& labels) {
     return found == labels.end() ? std::string() : found->second;
 }
 
+/// Stopped gracefully, or killed: a forced remove alone is no kill on Podman,
+/// which stops the container first, grace period and all.
+void stop_container(Engine& engine, const std::string& id, const DownOptions& options) {
+    if (!options.kill) {
+        engine.container_stop(id, options.timeout);
+        return;
+    }
+    try {
+        engine.container_kill(id);
+    } catch (const Conflict&) {
+        // not running: nothing to kill
+    } catch (const EngineError& error) {
+        // Podman answers 500 for a container that is not running.
+        if (engine.container_inspect(id).state.running)
+            throw;
+    }
+}
+
 }  // namespace
 
 std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name) {
@@ -105,7 +123,7 @@ void down(Engine& engine, const std::string& project_name, const compose::Projec
         for (const auto& id : ids) {
             boost::asio::post(pool, [&, id] {
                 try {
-                    engine.container_stop(id, options.timeout);
+                    stop_container(engine, id, options);
                     engine.container_remove(id, {.force = true, .volumes = true});
                 } catch (const NotFound&) {
                     // already gone: that is what down wants
