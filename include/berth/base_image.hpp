@@ -34,6 +34,9 @@ enum class BaseImageOutcome {
 /// which root fills and every user's engine can import from.
 std::filesystem::path default_base_image_cache();
 
+/// The default options with the cache in default_base_image_cache().
+BaseImageOptions cached_base_image_options();
+
 /// The cached root filesystem tar for these options ("" without a cache).
 std::filesystem::path cached_root_filesystem(const BaseImageOptions& options);
 

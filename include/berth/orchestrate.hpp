@@ -74,7 +74,7 @@ struct UpOptions {
     /// How berth's own base image is made when a build starts FROM it and the
     /// engine lacks it: imported from the root filesystem cached by an earlier
     /// bootstrap (seconds), else bootstrapped with debootstrap (minutes, root).
-    BaseImageOptions base_image{.cache_dir = default_base_image_cache()};
+    BaseImageOptions base_image = cached_base_image_options();
     /// Put on every container, network and volume this `up` creates, but
     /// left out of the config hash: who owns a stack (a test session) must
     /// not make a later session recreate it.

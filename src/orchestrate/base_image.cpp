@@ -205,6 +205,12 @@ fs::path default_base_image_cache() {
     return "/var/cache/berth";
 }
 
+BaseImageOptions cached_base_image_options() {
+    BaseImageOptions options;
+    options.cache_dir = default_base_image_cache();
+    return options;
+}
+
 fs::path cached_root_filesystem(const BaseImageOptions& options) {
     if (options.cache_dir.empty())
         return {};
