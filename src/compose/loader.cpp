@@ -298,7 +298,8 @@ class Loader {
         Node combined = Node::make_mapping(root.location);
         for (std::size_t index = 0; index < includes->items.size(); ++index) {
             const Node& entry = includes->items[index];
-            const std::string path = item_path("include", index);
+            const std::string path =
+                entry.written_path.empty() ? item_path("include", index) : entry.written_path;
             const Node project = included_project(entry, path, file);
             for (const auto& section : project.entries) {
                 const Node* mine = root.find(section.key);

@@ -157,8 +157,7 @@ bool Normalizer::value(const Field& field, Node& node, const std::string& path) 
                 ok = command(node, path);
                 break;
             case Shape::mapping:
-                mapping(node, *field.nested, path);
-                ok = !field.finish || field.finish(*this, node, path);
+                ok = checked_mapping(field, node, path);
                 break;
             case Shape::list_of_mappings:
                 ok = list_of_mappings(field, node, path);
@@ -173,6 +172,17 @@ bool Normalizer::value(const Field& field, Node& node, const std::string& path) 
     }
     node.tag = tag;
     return ok;
+}
+
+// The row's finish checks rules across keys, so it runs only when every key
+// of the mapping was valid: a key dropped for its bad value is not missing.
+bool Normalizer::checked_mapping(const Field& field, Node& node, const std::string& path) {
+    const std::size_t errors_before = diagnostics_.size();
+    mapping(node, *field.nested, path);
+    if (!field.finish || diagnostics_.size() != errors_before) {
+        return true;
+    }
+    return field.finish(*this, node, path);
 }
 
 bool Normalizer::list_of_mappings(const Field& field, Node& value, const std::string& path) {
@@ -191,10 +201,13 @@ bool Normalizer::list_of_mappings(const Field& field, Node& value, const std::st
             error(item, entry_path, "expected a mapping, got " + describe(item));
             continue;
         }
-        mapping(item, *field.nested, entry_path);
-        if (field.finish && !field.finish(*this, item, entry_path)) {
+        // An item with a bad key is dropped whole: half an include or half a
+        // secret reference would act on the wrong thing.
+        const std::size_t errors_before = diagnostics_.size();
+        if (!checked_mapping(field, item, entry_path) || diagnostics_.size() != errors_before) {
             continue;
         }
+        item.written_path = entry_path;
         kept.push_back(std::move(item));
     }
     value.items = std::move(kept);
@@ -225,8 +238,7 @@ bool Normalizer::map_of_mappings(const Field& field, Node& value, const std::str
             error(item, entry_path, "expected a mapping, got " + describe(item));
             continue;
         }
-        mapping(item, *field.nested, entry_path);
-        if (field.finish && !field.finish(*this, item, entry_path)) {
+        if (!checked_mapping(field, item, entry_path)) {
             continue;
         }
         item.tag = tag;
@@ -299,9 +311,11 @@ bool Normalizer::integer(Node& value, const std::string& path, long long minimum
     if (value.is_scalar()) {
         if (auto parsed = parse_integer(value.scalar)) {
             if (*parsed < minimum || *parsed > maximum) {
-                error(value, path,
-                      "expected an integer from " + std::to_string(minimum) + " to " +
-                          std::to_string(maximum) + ", got " + value.scalar);
+                const std::string range =
+                    maximum == LLONG_MAX
+                        ? "of at least " + std::to_string(minimum)
+                        : "from " + std::to_string(minimum) + " to " + std::to_string(maximum);
+                error(value, path, "expected an integer " + range + ", got " + value.scalar);
                 return false;
             }
             value.scalar = std::to_string(*parsed);

@@ -81,6 +81,7 @@ class Normalizer {
     std::string absolute_path(const std::string& path) const;
 
   private:
+    bool checked_mapping(const Field& field, Node& node, const std::string& path);
     void check_keys(Node& node, const std::string& path, const Schema& schema);
 
     const std::string& base_directory_;

@@ -50,9 +50,10 @@ class ProjectValidator {
             // Usually a variable that is not set: image: "${IMAGE}".
             diagnostics_.add(image->location, path + ".image",
                              "the image name is empty" + unset_variables(*image));
-        } else if (!image && !service.find("build")) {
-            diagnostics_.add(service.location, path,
-                             "the service has neither 'image' nor 'build'; set one of them");
+        } else if (!image && !service.find("build") && !service.find("provider")) {
+            diagnostics_.add(
+                service.location, path,
+                "the service has neither 'image' nor 'build' (nor 'provider'); set one of them");
         }
         if (const Node* container_name = service.find("container_name")) {
             auto [existing, inserted] = container_names.emplace(container_name->scalar, name);
