@@ -5,6 +5,7 @@
 
 #include "orchestrate/project_lock.hpp"
 #include "orchestrate/readiness.hpp"
+#include "orchestrate/refused_keys.hpp"
 #include "orchestrate/service_spec.hpp"
 
 #include <arpa/inet.h>
@@ -61,6 +62,7 @@ class UpRun {
     UpResult run() {
         orchestrate::ProjectLock lock(engine_.endpoint().uri(), project_.name);
         select_services();
+        orchestrate::refuse_unapplied_keys(project_, selected_);
         find_existing();
         check_ports();
         try {
