@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include <berth/compose/units.hpp>
 
@@ -519,11 +520,14 @@ bool external_flag(Normalizer& normalizer, Node& value, const std::string& path)
 bool resource_finish(Normalizer&, Node& value, const std::string&) {
     Node* external = value.find("external");
     if (external && external->is_mapping()) {
-        if (const Node* name = external->find("name")) {
-            Node copy = *name;
-            value.set("name", copy);
+        // Copies first: setting "name" may move the entries `external` points into.
+        const Location location = external->location;
+        const Node* name = external->find("name");
+        std::optional<Node> name_copy = name ? std::optional<Node>(*name) : std::nullopt;
+        value.set("external", Node::make_scalar("true", location, true));
+        if (name_copy) {
+            value.set("name", std::move(*name_copy));
         }
-        *value.find("external") = Node::make_scalar("true", external->location, true);
     }
     return true;
 }

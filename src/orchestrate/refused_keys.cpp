@@ -4,6 +4,7 @@
 #include <berth/errors.hpp>
 
 #include <string_view>
+#include <tuple>
 
 namespace berth::orchestrate {
 
@@ -21,7 +22,7 @@ struct Honoured {
 
 // What container_spec() and up.cpp apply today. A key not listed here is
 // refused, so extending up means adding its path here.
-const std::vector<Honoured> honoured = {
+const std::vector<Honoured> honoured_service_keys = {
     {"image"},
     {"build.context"},
     {"build.dockerfile"},
@@ -93,6 +94,15 @@ const std::vector<Honoured> honoured = {
     {"develop"},
 };
 
+// make_networks() and make_volumes() apply these to the networks and
+// volumes the selected services use.
+const std::vector<Honoured> honoured_network_keys = {
+    {"name"}, {"driver"}, {"labels.*"}, {"internal"}, {"attachable"}, {"enable_ipv6"}, {"external"},
+};
+const std::vector<Honoured> honoured_volume_keys = {
+    {"name"}, {"driver"}, {"driver_opts.*"}, {"labels.*"}, {"external"},
+};
+
 // Why a key is refused, where there is more to say than "not yet".
 const std::vector<std::pair<std::string_view, std::string_view>> reasons = {
     {"deploy", "berth runs one container per service and applies no deploy section yet"},
@@ -132,7 +142,8 @@ bool segment_matches(std::string_view pattern, const std::string& segment) {
 
 // Whether some honoured path starts with `prefix` (generalised: list items
 // as "[]"); with `exact`, whether one equals it, and then its values.
-const Honoured* find_honoured(const std::vector<std::string>& prefix, bool exact) {
+const Honoured* find_honoured(const std::vector<Honoured>& honoured,
+                              const std::vector<std::string>& prefix, bool exact) {
     for (const auto& entry : honoured) {
         const auto parts = split(entry.path);
         if (parts.size() < prefix.size() || (exact && parts.size() != prefix.size())) {
@@ -160,22 +171,23 @@ std::string reason_for(const std::string& top_key) {
 
 class Walker {
   public:
-    Walker(const std::string& service, std::vector<RefusedKey>& out)
-        : service_(service), out_(out) {}
+    Walker(const std::vector<Honoured>& honoured, const std::string& owner,
+           std::vector<RefusedKey>& out)
+        : honoured_(honoured), owner_(owner), out_(out) {}
 
     void walk(const json& value, std::vector<std::string>& generic, const std::string& shown) {
         if (value.is_null()) {
             return;  // nothing set (a network joined with no options)
         }
-        if (!generic.empty() && find_honoured(generic, true)) {
+        if (!generic.empty() && find_honoured(honoured_, generic, true)) {
             // An honoured key: its whole value is applied.
             if (!value.is_object() && !value.is_array()) {
                 check_value(value, generic, shown);
             }
             return;
         }
-        if (!generic.empty() && !find_honoured(generic, false)) {
-            out_.push_back(RefusedKey{service_, shown, reason_for(generic.front())});
+        if (!generic.empty() && !find_honoured(honoured_, generic, false)) {
+            out_.push_back(RefusedKey{owner_, shown, reason_for(generic.front())});
             return;
         }
         if (value.is_object()) {
@@ -199,7 +211,7 @@ class Walker {
   private:
     void check_value(const json& value, const std::vector<std::string>& generic,
                      const std::string& shown) {
-        const Honoured& entry = *find_honoured(generic, true);
+        const Honoured& entry = *find_honoured(honoured_, generic, true);
         if (entry.values.empty() || !value.is_string()) {
             return;
         }
@@ -209,30 +221,55 @@ class Walker {
             }
         }
         out_.push_back(RefusedKey{
-            service_, shown,
+            owner_, shown,
             "the value '" + value.get<std::string>() + "': " + reason_for(generic.front())});
     }
 
-    const std::string& service_;
+    const std::vector<Honoured>& honoured_;
+    const std::string& owner_;
     std::vector<RefusedKey>& out_;
 };
 
 }  // namespace
 
 std::string RefusedKey::to_string() const {
-    return "service " + service + ": " + key_path + ": " + reason;
+    return owner + ": " + key_path + ": " + reason;
 }
 
 std::vector<RefusedKey> refused_keys(const compose::Project& project,
                                      const std::set<std::string>& services) {
     std::vector<RefusedKey> result;
     const json printed = compose::to_json(project);
-    for (const auto& [name, service] : printed["services"].items()) {
-        if (!services.empty() && services.count(name) == 0) {
+    std::set<std::string> networks;
+    std::set<std::string> volumes;
+    for (const auto& service : project.services) {
+        if (!services.empty() && services.count(service.name) == 0) {
             continue;
         }
+        for (const auto& [key, attachment] : service.networks) {
+            networks.insert(key);
+        }
+        for (const auto& volume : service.volumes) {
+            if (volume.type == compose::ServiceVolume::Type::volume && !volume.source.empty()) {
+                volumes.insert(volume.source);
+            }
+        }
         std::vector<std::string> generic;
-        Walker(name, result).walk(service, generic, "");
+        const std::string owner = "service " + service.name;
+        Walker(honoured_service_keys, owner, result)
+            .walk(printed["services"][service.name], generic, "");
+    }
+    for (const auto& [section, kind, used, table] :
+         {std::tuple{"networks", "network ", &networks, &honoured_network_keys},
+          std::tuple{"volumes", "volume ", &volumes, &honoured_volume_keys}}) {
+        for (const auto& key : *used) {
+            if (!printed.contains(section) || !printed[section].contains(key)) {
+                continue;
+            }
+            std::vector<std::string> generic;
+            const std::string owner = kind + key;
+            Walker(*table, owner, result).walk(printed[section][key], generic, "");
+        }
     }
     return result;
 }

@@ -13,9 +13,10 @@
 
 namespace berth::orchestrate {
 
-/// A key a service sets that `up` does not apply.
+/// A key a service (or a network or volume it uses) sets that `up` does not
+/// apply.
 struct RefusedKey {
-    std::string service;
+    std::string owner;     ///< "service web", "network front", "volume data"
     std::string key_path;  ///< as `berth config` prints it: "deploy", "volumes[1].type"
     std::string reason;
 
@@ -23,9 +24,9 @@ struct RefusedKey {
     std::string to_string() const;
 };
 
-/// The refused keys of the named services (all services when empty), in
-/// service and key order. Reads the services as `berth config` prints them,
-/// so a key the loader learns later is refused until this table honours it.
+/// The refused keys of the named services (all services when empty) and of
+/// the networks and volumes they use, in that order. Reads the services as `berth config` prints
+/// them, so a key the loader learns later is refused until this table honours it.
 std::vector<RefusedKey> refused_keys(const compose::Project& project,
                                      const std::set<std::string>& services = {});
 

@@ -49,8 +49,8 @@ services:
     pull_policy: never
     develop: {watch: [{path: ., action: rebuild}]}
     x-note: extensions mean nothing to berth
-networks: {front: {}, back: {}}
-volumes: {cache: {}}
+networks: {front: {}, back: {internal: true, labels: [a=b]}}
+volumes: {cache: {driver_opts: {type: tmpfs}}}
 )")
               .empty());
 }
@@ -69,6 +69,15 @@ services:
     volumes: [{type: image, source: assets, target: /assets}]
     networks: {default: {ipv4_address: 10.0.0.2}}
     pull_policy: daily
+  other:
+    image: other
+    networks: [front]
+    volumes: [data:/data]
+networks:
+  front: {driver_opts: {mtu: "1400"}, ipam: {config: [{subnet: 10.5.0.0/16}]}}
+  unused: {ipam: {driver: default}}
+volumes:
+  data: {driver: local}
 secrets: {token: {file: ./token}}
 )") == std::vector<std::string>{
            "service web: build.platforms: berth up does not apply it yet",
@@ -83,6 +92,8 @@ secrets: {token: {file: ./token}}
            "service web: scale: berth runs one container per service",
            "service web: secrets: berth does not put secrets into containers yet",
            "service web: volumes[0].type: the value 'image': berth up does not apply it yet",
+           "network front: driver_opts: berth up does not apply it yet",
+           "network front: ipam: berth up does not apply it yet",
        });
 }
 
