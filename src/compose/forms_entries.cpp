@@ -45,60 +45,81 @@ Node port_node(const Location& location, int target, const std::string& publishe
     return port;
 }
 
+// The parts of "[HOST_IP:][PUBLISHED:]TARGET[/PROTOCOL]"; an error message
+// (without the "invalid port" prefix) when the text has no such shape.
+struct PortText {
+    std::string host_ip;
+    std::string published;
+    std::string target;
+    std::string protocol = "tcp";
+    std::string problem;
+};
+
+std::vector<std::string> split_colons(const std::string& text) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (true) {
+        const auto colon = text.find(':', start);
+        parts.push_back(text.substr(start, colon - start));
+        if (colon == std::string::npos) {
+            return parts;
+        }
+        start = colon + 1;
+    }
+}
+
+PortText split_port(const std::string& text) {
+    PortText port;
+    std::string rest = text;
+    const auto slash = rest.rfind('/');
+    if (slash != std::string::npos) {
+        port.protocol = rest.substr(slash + 1);
+        rest = rest.substr(0, slash);
+        if (port.protocol != "tcp" && port.protocol != "udp" && port.protocol != "sctp") {
+            port.problem = "unknown protocol '" + port.protocol + "', expected tcp, udp or sctp";
+            return port;
+        }
+    }
+    if (!rest.empty() && rest[0] == '[') {
+        const auto close = rest.find("]:");
+        if (close == std::string::npos) {
+            port.problem = "unterminated IPv6 address";
+            return port;
+        }
+        port.host_ip = rest.substr(1, close - 1);
+        rest = rest.substr(close + 2);
+    }
+    const std::vector<std::string> parts = split_colons(rest);
+    if (parts.size() == 3 && port.host_ip.empty()) {
+        port.host_ip = parts[0];
+        port.published = parts[1];
+    } else if (parts.size() == 2) {
+        port.published = parts[0];
+    } else if (parts.size() != 1) {
+        port.problem = "expected [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]";
+        return port;
+    }
+    port.target = parts.back();
+    return port;
+}
+
 // "[HOST_IP:][PUBLISHED:]TARGET[/PROTOCOL]" with ranges; appends one
 // long-form port per container port.
 void short_port(Normalizer& normalizer, const Node& item, const std::string& path,
                 std::vector<Node>& out) {
     const std::string& text = item.scalar;
-    std::string rest = text;
-    std::string protocol = "tcp";
-    const auto slash = rest.rfind('/');
-    if (slash != std::string::npos) {
-        protocol = rest.substr(slash + 1);
-        rest = rest.substr(0, slash);
-        if (protocol != "tcp" && protocol != "udp" && protocol != "sctp") {
-            normalizer.error(item, path,
-                             "invalid port '" + text + "': unknown protocol '" + protocol +
-                                 "', expected tcp, udp or sctp");
-            return;
-        }
-    }
-    std::string host_ip;
-    if (!rest.empty() && rest[0] == '[') {
-        const auto close = rest.find("]:");
-        if (close == std::string::npos) {
-            normalizer.error(item, path, "invalid port '" + text + "': unterminated IPv6 address");
-            return;
-        }
-        host_ip = rest.substr(1, close - 1);
-        rest = rest.substr(close + 2);
-    }
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    while (true) {
-        const auto colon = rest.find(':', start);
-        parts.push_back(rest.substr(start, colon - start));
-        if (colon == std::string::npos) {
-            break;
-        }
-        start = colon + 1;
-    }
-    std::string published_text;
-    if (parts.size() == 3 && host_ip.empty()) {
-        host_ip = parts[0];
-        published_text = parts[1];
-    } else if (parts.size() == 2) {
-        published_text = parts[0];
-    } else if (parts.size() != 1) {
-        normalizer.error(item, path,
-                         "invalid port '" + text +
-                             "': expected [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]");
+    PortText parts = split_port(text);
+    if (!parts.problem.empty()) {
+        normalizer.error(item, path, "invalid port '" + text + "': " + parts.problem);
         return;
     }
-    const auto target = parse_port_range(parts.back());
+    const std::string& host_ip = parts.host_ip;
+    const std::string& protocol = parts.protocol;
+    std::string published_text = parts.published;
+    const auto target = parse_port_range(parts.target);
     if (!target) {
         normalizer.error(item, path,
-                         "invalid port '" + text + "': container port '" + parts.back() +
+                         "invalid port '" + text + "': container port '" + parts.target +
                              "' is not a port (1-65535) or range");
         return;
     }
