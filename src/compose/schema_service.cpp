@@ -279,7 +279,7 @@ const Schema service_schema{
         {.key = "isolation", .binding = bind<&Service::isolation>()},
         {.key = "label_file",
          .shape = S::custom,
-         .binding = bind<&Service::label_file>(),
+         .binding = {bind<&Service::label_file>().read, nullptr},
          .form = path_list},
         {.key = "labels", .shape = S::string_map, .binding = bind<&Service::labels>()},
         {.key = "links", .shape = S::string_list, .binding = bind<&Service::links>()},

@@ -27,6 +27,37 @@ void fill_from_variables(Node& mapping, const Variables& variables) {
     }
 }
 
+// label_file contents first, the labels key over them, as compose does.
+void resolve_label_files(Node& service, const std::string& path, const Variables& variables,
+                         Diagnostics& diagnostics) {
+    const Node* files = service.find("label_file");
+    if (!files) {
+        return;
+    }
+    Node labels = Node::make_mapping(service.location);
+    for (std::size_t index = 0; index < files->items.size(); ++index) {
+        const Node& file = files->items[index];
+        auto text = read_text_file(file.scalar);
+        if (!text) {
+            diagnostics.add(file.location, item_path(path + ".label_file", index),
+                            "cannot read label file " +
+                                fs::path(file.scalar)
+                                    .lexically_relative(parent_folder(file.location.file))
+                                    .string());
+            continue;
+        }
+        for (auto& label : parse_env_file(*text, file.scalar, variables, diagnostics)) {
+            labels.set(label.name, Node::make_scalar(label.value, file.location));
+        }
+    }
+    if (const Node* written = service.find("labels")) {
+        for (const auto& label : written->entries) {
+            labels.set(label.key, label.value);
+        }
+    }
+    service.set("labels", std::move(labels));
+}
+
 }  // namespace
 
 // env_file contents first, the environment key over them; names without a
@@ -72,6 +103,7 @@ void resolve_service_environment(Node& root, const Variables& variables, Diagnos
         if (!environment.entries.empty() || service.find("environment")) {
             service.set("environment", std::move(environment));
         }
+        resolve_label_files(service, path, variables, diagnostics);
         if (Node* build = service.find("build")) {
             if (Node* args = build->find("args")) {
                 fill_from_variables(*args, variables);

@@ -403,7 +403,7 @@ struct Service {
     std::vector<DeviceRequest> gpus;  ///< `gpus: all` is one request with count "all"
     std::vector<std::string> group_add;
     std::string isolation;
-    std::vector<std::string> label_file;  ///< absolute paths, as written
+    std::vector<std::string> label_file;  ///< absolute paths, already read into labels
     std::vector<std::string> links;       ///< "SERVICE" or "SERVICE:ALIAS"
     std::optional<Logging> logging;
     std::string mac_address;
