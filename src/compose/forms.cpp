@@ -17,6 +17,7 @@ Node wrap_in_mapping(const std::string& key, Node value) {
     return mapping;
 }
 
+// A build context that is not a folder: git, http(s), ssh, docker-image://.
 bool looks_like_url(const std::string& context) {
     return context.find("://") != std::string::npos || context.rfind("git@", 0) == 0 ||
            context.rfind("github.com/", 0) == 0;
@@ -212,11 +213,18 @@ bool path_list(Normalizer& normalizer, Node& value, const std::string& path) {
     return true;
 }
 
-bool absolute_text(Normalizer& normalizer, Node& value, const std::string& path) {
-    if (!normalizer.scalar_string(value, path)) {
+// build.additional_contexts: NAME → a folder (made absolute like context),
+// or a URL, `docker-image://REF`, `service:NAME` kept as written.
+bool context_map(Normalizer& normalizer, Node& value, const std::string& path) {
+    if (!normalizer.string_map(value, path, false)) {
         return false;
     }
-    value.scalar = normalizer.absolute_path(value.scalar);
+    for (auto& entry : value.entries) {
+        std::string& context = entry.value.scalar;
+        if (!looks_like_url(context) && context.rfind("service:", 0) != 0) {
+            context = normalizer.absolute_path(context);
+        }
+    }
     return true;
 }
 

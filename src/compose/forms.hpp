@@ -19,7 +19,7 @@ bool expose_list(Normalizer& normalizer, Node& value, const std::string& path);
 bool extra_hosts(Normalizer& normalizer, Node& value, const std::string& path);
 bool env_file_list(Normalizer& normalizer, Node& value, const std::string& path);
 bool path_list(Normalizer& normalizer, Node& value, const std::string& path);
-bool absolute_text(Normalizer& normalizer, Node& value, const std::string& path);
+bool context_map(Normalizer& normalizer, Node& value, const std::string& path);
 bool device_list(Normalizer& normalizer, Node& value, const std::string& path);
 bool gpus_all(Normalizer& normalizer, Node& value, const std::string& path);
 bool ssh_list(Normalizer& normalizer, Node& value, const std::string& path);
