@@ -37,8 +37,17 @@ void merge_sequences(Node& base, const Node& override, const Field* field) {
     }
 }
 
+bool key_differs(const Node& base, const Node& override, const Field& field) {
+    const std::string key(field.merge_key);
+    const Node* before = base.is_mapping() ? base.find(key) : nullptr;
+    const Node* after = override.is_mapping() ? override.find(key) : nullptr;
+    return before && after && !same_value(*before, *after);
+}
+
 void merge_value(Node& base, const Node& override, const Field* field) {
-    if (override.tag == Node::Tag::override || (field && field->merge == Merge::replace)) {
+    if (override.tag == Node::Tag::override || (field && field->merge == Merge::replace) ||
+        (field && field->merge == Merge::unless_key_differs &&
+         key_differs(base, override, *field))) {
         base = override;
         return;
     }

@@ -48,6 +48,10 @@ enum class Merge {
     automatic,  ///< mappings merge key by key, lists append new items, scalars are replaced
     replace,    ///< the override replaces the value whole (command, entrypoint, test)
     by_key,     ///< a list whose items are unique by Field::merge_key (volumes by target)
+    /// A mapping merged key by key while both sides agree on Field::merge_key
+    /// (or one does not set it), replaced whole when they differ: logging
+    /// options of another driver mean nothing to this one.
+    unless_key_differs,
 };
 
 /// Rewrites a value in place (short syntax → long, defaults, checks that span
