@@ -28,7 +28,8 @@ const Schema env_file_schema{
     {
         {.key = "path"},
         {.key = "required", .shape = S::boolean},
-        {.key = "format"},
+        // "raw": values as written; without it, compose's dotenv format.
+        {.key = "format", .shape = S::choice, .choices = {"raw"}},
     },
 };
 

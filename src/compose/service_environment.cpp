@@ -27,6 +27,27 @@ void fill_from_variables(Node& mapping, const Variables& variables) {
     }
 }
 
+// `format: raw`: NAME=VALUE lines taken as written, without quotes, escapes
+// or interpolation; blank lines and # comments are skipped.
+std::vector<EnvFileEntry> parse_raw_env_file(const std::string& text) {
+    std::vector<EnvFileEntry> entries;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        std::string line = text.substr(start, end == std::string::npos ? end : end - start);
+        start = end == std::string::npos ? text.size() : end + 1;
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        const auto equals = line.find('=');
+        if (line.empty() || line[0] == '#' || equals == std::string::npos || equals == 0) {
+            continue;
+        }
+        entries.push_back(EnvFileEntry{line.substr(0, equals), line.substr(equals + 1)});
+    }
+    return entries;
+}
+
 // label_file contents first, the labels key over them, as compose does.
 void resolve_label_files(Node& service, const std::string& path, const Variables& variables,
                          Diagnostics& diagnostics) {
@@ -88,7 +109,12 @@ void resolve_service_environment(Node& root, const Variables& variables, Diagnos
                     }
                     continue;
                 }
-                for (auto& variable : parse_env_file(*text, file.scalar, variables, diagnostics)) {
+                const Node* format = item.find("format");
+                const auto parsed =
+                    format && format->scalar == "raw"
+                        ? parse_raw_env_file(*text)
+                        : parse_env_file(*text, file.scalar, variables, diagnostics);
+                for (const auto& variable : parsed) {
                     environment.set(variable.name,
                                     Node::make_scalar(variable.value, file.location));
                 }
