@@ -2,6 +2,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "stages.hpp"
 
@@ -118,13 +119,16 @@ class ProjectValidator {
     // Names a service uses that must be declared: top-level secrets, configs
     // and models, and the services of links and volumes_from.
     void references(const Node& service, const std::string& path) {
-        for (const char* section : {"secrets", "configs"}) {
-            const Node* list = service.find(section);
+        const Node* build = service.find("build");
+        for (const auto& [owner, section, owner_path] :
+             {std::tuple{&service, "secrets", path}, std::tuple{&service, "configs", path},
+              std::tuple{build, "secrets", path + ".build"}}) {
+            const Node* list = owner ? owner->find(section) : nullptr;
             const Node* declared = root_.find(section);
             for (std::size_t index = 0; list && index < list->items.size(); ++index) {
                 const Node& source = *list->items[index].find("source");
                 if (!declared || !declared->find(source.scalar)) {
-                    diagnostics_.add(source.location, item_path(path + "." + section, index),
+                    diagnostics_.add(source.location, item_path(owner_path + "." + section, index),
                                      std::string(section).substr(0, 6) + " '" + source.scalar +
                                          "' is not declared under the top-level '" + section + "'");
                 }
