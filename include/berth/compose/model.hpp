@@ -356,7 +356,9 @@ struct Service {
     std::vector<std::string> cap_add;
     std::vector<std::string> cap_drop;
     std::vector<std::string> security_opt;
-    std::vector<std::string> devices;  ///< "HOST[:CONTAINER[:PERMISSIONS]]" as written
+    /// "HOST[:CONTAINER[:PERMISSIONS]]"; the long syntax (source, target,
+    /// permissions) is written the same way.
+    std::vector<std::string> devices;
     std::map<std::string, ServiceUlimit> ulimits;
     std::optional<std::int64_t> shm_size_bytes;
     std::optional<std::int64_t> mem_limit_bytes;
