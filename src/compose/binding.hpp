@@ -67,9 +67,6 @@ void read_value(const Field& field, const Node& node, T& out) {
         }
     } else if constexpr (is_map<T>::value) {
         for (const auto& entry : node.entries) {
-            if (is_extension(entry.key) && field.nested) {
-                continue;
-            }
             if constexpr (is_optional<typename T::mapped_type>::value) {
                 if (entry.value.is_null()) {
                     out[entry.key] = std::nullopt;

@@ -215,7 +215,9 @@ bool Normalizer::map_of_mappings(const Field& field, Node& value, const std::str
     for (auto& entry : value.entries) {
         const std::string entry_path = child_path(path, entry.key);
         Node& item = entry.value;
-        if (is_extension(entry.key) || item.tag == Node::Tag::reset) {
+        // Every key here is a name the user chose (a service "x-web" is a
+        // service); only `!reset` entries are left for the merge.
+        if (item.tag == Node::Tag::reset) {
             kept.push_back(std::move(entry));
             continue;
         }

@@ -31,7 +31,8 @@ class ProjectValidator {
         if (services_->entries.empty() && disabled_.entries.empty() && !has_resources) {
             const Entry* section = root_.find_entry("services");
             diagnostics_.add(section ? section->key_location : root_.location, "services",
-                             "no services are defined; a project needs at least one");
+                             "the project defines nothing: no services, and no networks, volumes, "
+                             "secrets, configs or models");
         }
         std::map<std::string, std::string> container_names;
         std::map<std::string, std::string> host_ports;
