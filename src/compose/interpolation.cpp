@@ -17,6 +17,9 @@ class Expander {
   public:
     explicit Expander(const Variables& variables) : variables_(variables) {}
 
+    /// The variables that were unset where the text used them without a default.
+    const std::vector<std::string>& unset() const { return unset_; }
+
     // Expands text[position, end); throws InterpolationFailure.
     std::string expand(const std::string& text, int depth) {
         if (depth > 32) {
@@ -31,12 +34,8 @@ class Expander {
                 ++position;
                 continue;
             }
-            if (position + 1 >= text.size()) {
-                throw InterpolationFailure{
-                    "invalid interpolation in '" + text +
-                    "': '$' at the end must be written '$$' for a literal '$'"};
-            }
-            const char next = text[position + 1];
+            // A '$' that starts no variable ("$(date)", "5$") stays as it is.
+            const char next = position + 1 < text.size() ? text[position + 1] : '\0';
             if (next == '$') {
                 result += '$';
                 position += 2;
@@ -50,18 +49,21 @@ class Expander {
                 result += value_or_empty(text.substr(position + 1, end - position - 1));
                 position = end;
             } else {
-                throw InterpolationFailure{"invalid interpolation in '" + text + "': '$" +
-                                           std::string(1, next) +
-                                           "' is not a variable (write '$$' for a literal '$')"};
+                result += '$';
+                ++position;
             }
         }
         return result;
     }
 
   private:
-    std::string value_or_empty(const std::string& name) const {
+    std::string value_or_empty(const std::string& name) {
         auto found = variables_.find(name);
-        return found == variables_.end() ? std::string() : found->second;
+        if (found == variables_.end()) {
+            unset_.push_back(name);
+            return std::string();
+        }
+        return found->second;
     }
 
     // position is at "${"; returns the position after the matching "}".
@@ -102,7 +104,7 @@ class Expander {
         const bool set = found != variables_.end();
         const bool set_and_not_empty = set && !found->second.empty();
         if (name_end == inside.size()) {
-            result += set ? found->second : std::string();
+            result += value_or_empty(name);
             return close + 1;
         }
         std::string operation;
@@ -137,17 +139,24 @@ class Expander {
     }
 
     const Variables& variables_;
+    std::vector<std::string> unset_;
 };
 
 }  // namespace
 
 std::variant<std::string, InterpolationFailure> interpolate(const std::string& text,
-                                                            const Variables& variables) {
+                                                            const Variables& variables,
+                                                            std::vector<std::string>* unset) {
     if (text.find('$') == std::string::npos) {
         return text;
     }
     try {
-        return Expander(variables).expand(text, 0);
+        Expander expander(variables);
+        std::string result = expander.expand(text, 0);
+        if (unset) {
+            *unset = expander.unset();
+        }
+        return result;
     } catch (const InterpolationFailure& failure) {
         return failure;
     }
@@ -159,7 +168,7 @@ void interpolate_tree(Node& node, const Variables& variables, const std::string&
         case Node::Kind::null:
             return;
         case Node::Kind::scalar: {
-            auto expanded = interpolate(node.scalar, variables);
+            auto expanded = interpolate(node.scalar, variables, &node.unset_variables);
             if (auto* failure = std::get_if<InterpolationFailure>(&expanded)) {
                 diagnostics.add(node.location, key_path, failure->message);
             } else {

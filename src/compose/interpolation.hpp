@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "tree.hpp"
 
@@ -20,10 +21,12 @@ struct InterpolationFailure {
 
 /// Expands $NAME, ${NAME}, ${NAME:-default}, ${NAME-default},
 /// ${NAME:?message}, ${NAME?message}, ${NAME:+alternative}, ${NAME+alternative}
-/// and $$. Defaults and alternatives may themselves contain templates.
-/// Returns the expansion, or the failure.
-std::variant<std::string, InterpolationFailure> interpolate(const std::string& text,
-                                                            const Variables& variables);
+/// and $$. Defaults and alternatives may themselves contain templates. A '$'
+/// that starts none of these ("$(date)") is kept as written.
+/// Returns the expansion, or the failure; `unset`, when given, receives the
+/// variables that were unset and replaced by nothing.
+std::variant<std::string, InterpolationFailure> interpolate(
+    const std::string& text, const Variables& variables, std::vector<std::string>* unset = nullptr);
 
 /// Expands every scalar value (not keys) of the tree, adding one diagnostic
 /// per failing value.

@@ -238,21 +238,25 @@ class Loader {
         read_process_environment();
         read_env_file(directory);
 
-        Node merged = Node::make_mapping(Location{});
+        // "No services" and other whole-project problems point at the top of
+        // the first file.
+        Node merged = Node::make_mapping(Location{sources.front().first, 1, 1});
         std::vector<std::string> source_files;
         for (const auto& [file, text] : sources) {
             source_files.push_back(file);
-            Node root = parse_and_normalise(file, text);
+            Node root = parse_and_normalise(file, text, parent_folder(file));
+            add_includes(root, file);
             cache_.emplace(file, root);
         }
         for (const auto& file : source_files) {
             Node& root = cache_.at(file);
             resolve_extends(root, file);
-            merge_into(merged, root, "");
+            merge_into(merged, root, &project_schema);
         }
+        drop_merge_tags(merged);
         sort_and_throw();
 
-        resolve_service_environment(merged);
+        resolve_service_environment(merged, variables_, diagnostics_);
         const std::string project_name = project_name_for(merged, directory);
         Node disabled = apply_profiles(merged);
         sort_and_throw();
@@ -266,7 +270,8 @@ class Loader {
         return project;
     }
 
-    Node parse_and_normalise(const std::string& file, const std::string& text) {
+    Node parse_and_normalise(const std::string& file, const std::string& text,
+                             const std::string& base_directory) {
         Node root = parse_yaml(text, file, diagnostics_);
         if (root.is_null() && !diagnostics_.empty()) {
             return Node::make_mapping(root.location);
@@ -274,11 +279,101 @@ class Loader {
         if (options_.interpolate) {
             interpolate_tree(root, variables_, "", diagnostics_);
         }
-        normalize_file(root, parent_folder(file), diagnostics_);
+        normalize_file(root, base_directory, diagnostics_);
         if (!root.is_mapping()) {
             return Node::make_mapping(root.location);
         }
         return root;
+    }
+
+    // `include`: each entry is a project of its own (its files merged, its
+    // folder for relative paths, its env files for interpolation) whose
+    // resources are added to this file's. A resource defined on both sides is
+    // an error, as in compose.
+    void add_includes(Node& root, const std::string& file) {
+        Node* includes = root.find("include");
+        if (!includes) {
+            return;
+        }
+        Node combined = Node::make_mapping(root.location);
+        for (std::size_t index = 0; index < includes->items.size(); ++index) {
+            const Node& entry = includes->items[index];
+            const std::string path =
+                entry.written_path.empty() ? item_path("include", index) : entry.written_path;
+            const Node project = included_project(entry, path, file);
+            for (const auto& section : project.entries) {
+                const Node* mine = root.find(section.key);
+                Node* theirs = combined.find(section.key);
+                if (!theirs) {
+                    theirs = &combined.set(section.key, Node::make_mapping(section.value.location));
+                }
+                for (const auto& resource : section.value.entries) {
+                    if ((mine && mine->find(resource.key)) || theirs->find(resource.key)) {
+                        diagnostics_.add(entry.location, path,
+                                         section.key + "." + resource.key +
+                                             " is defined both by the included project and "
+                                             "by the file that includes it");
+                        continue;
+                    }
+                    theirs->entries.push_back(resource);
+                }
+            }
+        }
+        root.erase("include");
+        merge_into(combined, root, &project_schema);
+        root = std::move(combined);
+    }
+
+    Node included_project(const Node& entry, const std::string& path, const std::string& from) {
+        std::vector<std::string> files;
+        for (const auto& item : entry.find("path")->items) {
+            files.push_back(item.scalar);
+        }
+        const Node* written_directory = entry.find("project_directory");
+        const std::string directory =
+            written_directory ? written_directory->scalar : parent_folder(files.front());
+        const Variables saved = variables_;
+        std::vector<std::string> env_files;
+        if (const Node* written = entry.find("env_file")) {
+            for (const auto& item : written->items) {
+                env_files.push_back(item.scalar);
+            }
+        } else if (fs::is_regular_file(fs::path(directory) / ".env")) {
+            env_files.push_back((fs::path(directory) / ".env").string());
+        }
+        for (const auto& env_file : env_files) {
+            auto text = read_text_file(env_file);
+            if (!text) {
+                diagnostics_.add(entry.location, path, "cannot read env file " + env_file);
+                continue;
+            }
+            for (auto& variable : parse_env_file(*text, env_file, variables_, diagnostics_)) {
+                variables_.emplace(variable.name, variable.value);
+            }
+        }
+        Node merged = Node::make_mapping(entry.location);
+        for (const auto& file : files) {
+            auto text = read_text_file(file);
+            if (!text ||
+                std::find(including_.begin(), including_.end(), file) != including_.end()) {
+                diagnostics_.add(
+                    entry.location, path,
+                    (text ? "includes itself: " : "cannot read the included file ") +
+                        fs::path(file).lexically_relative(parent_folder(from)).string());
+                continue;
+            }
+            including_.push_back(from);
+            Node root = parse_and_normalise(file, *text, directory);
+            add_includes(root, file);
+            including_.pop_back();
+            cache_.emplace(file, root);
+            resolve_extends(cache_.at(file), file);
+            merge_into(merged, cache_.at(file), &project_schema);
+        }
+        variables_ = saved;
+        merged.erase("name");
+        merged.erase("version");
+        return merged;
     }
 
     const Node* file_for_extends(const std::string& file, const Location& location,
@@ -292,7 +387,7 @@ class Loader {
             diagnostics_.add(location, path, "cannot read the file " + file);
             return nullptr;
         }
-        Node root = parse_and_normalise(file, *text);
+        Node root = parse_and_normalise(file, *text, parent_folder(file));
         return &cache_.emplace(file, std::move(root)).first->second;
     }
 
@@ -349,76 +444,13 @@ class Loader {
             return without_extends(service);
         }
         Node result = resolved_service(*base, base_name->scalar, target_file, chain);
-        merge_into(result, without_extends(service), "");
+        merge_into(result, without_extends(service), &service_schema);
         return result;
     }
 
     static Node without_extends(Node service) {
         service.erase("extends");
         return service;
-    }
-
-    // env_file contents first, the environment key over them; names without a
-    // value take the loader's variables, as compose does.
-    void resolve_service_environment(Node& root) {
-        Node* services = root.find("services");
-        if (!services) {
-            return;
-        }
-        for (auto& entry : services->entries) {
-            Node& service = entry.value;
-            const std::string path = "services." + entry.key;
-            Node environment = Node::make_mapping(service.location);
-            if (const Node* env_files = service.find("env_file")) {
-                for (std::size_t index = 0; index < env_files->items.size(); ++index) {
-                    const Node& item = env_files->items[index];
-                    const Node& file = *item.find("path");
-                    const bool required = item.find("required")->scalar == "true";
-                    auto text = read_text_file(file.scalar);
-                    if (!text) {
-                        if (required) {
-                            diagnostics_.add(
-                                file.location, item_path(path + ".env_file", index),
-                                "cannot read env file " +
-                                    fs::path(file.scalar)
-                                        .lexically_relative(parent_folder(file.location.file))
-                                        .string());
-                        }
-                        continue;
-                    }
-                    for (auto& variable :
-                         parse_env_file(*text, file.scalar, variables_, diagnostics_)) {
-                        environment.set(variable.name,
-                                        Node::make_scalar(variable.value, file.location));
-                    }
-                }
-            }
-            if (const Node* written = service.find("environment")) {
-                for (const auto& variable : written->entries) {
-                    environment.set(variable.key, variable.value);
-                }
-            }
-            fill_from_variables(environment);
-            if (!environment.entries.empty() || service.find("environment")) {
-                service.set("environment", std::move(environment));
-            }
-            if (Node* build = service.find("build")) {
-                if (Node* args = build->find("args")) {
-                    fill_from_variables(*args);
-                }
-            }
-        }
-    }
-
-    void fill_from_variables(Node& mapping) {
-        for (auto& variable : mapping.entries) {
-            if (variable.value.is_null()) {
-                auto found = variables_.find(variable.key);
-                if (found != variables_.end()) {
-                    variable.value = Node::make_scalar(found->second, variable.value.location);
-                }
-            }
-        }
     }
 
     std::string project_name_for(const Node& root, const std::string& directory) {
@@ -504,6 +536,7 @@ class Loader {
     bool environment_read_ = false;
     Diagnostics diagnostics_;
     std::map<std::string, Node> cache_;
+    std::vector<std::string> including_;  ///< the files whose includes are being read
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "interpolation.hpp"
+#include "schema.hpp"
 #include "tree.hpp"
 
 namespace berth::compose::detail {
@@ -17,12 +18,13 @@ namespace berth::compose::detail {
 /// to explain dependencies on them.
 void validate_project(const Node& root, const Node& disabled, Diagnostics& diagnostics);
 
+/// Reads each service's env_file files into its `environment` (the key wins
+/// over the files) and fills names without a value, in environment and build
+/// args, from the loader's variables, as compose does.
+void resolve_service_environment(Node& root, const Variables& variables, Diagnostics& diagnostics);
+
 /// Turns a valid tree into the model. Services are taken from root and
 /// disabled_services from `disabled`.
 Project build_project(const Node& root, const Node& disabled, const std::string& project_name);
-
-/// Converts an arbitrary subtree (an `x-*` value) to JSON: plain scalars
-/// that read as numbers, booleans or null get those types.
-nlohmann::json to_json_value(const Node& node);
 
 }  // namespace berth::compose::detail

@@ -155,10 +155,39 @@ bool valid_utf8(const std::string& text) {
     return true;
 }
 
+// yaml-cpp takes a quoted scalar that the end of the file cuts short as if
+// it were closed; `start` is where the scalar begins in the text.
+bool quote_closed(const std::string& text, std::size_t start) {
+    if (start >= text.size() || (text[start] != '"' && text[start] != '\'')) {
+        return true;
+    }
+    const char quote = text[start];
+    for (std::size_t index = start + 1; index < text.size(); ++index) {
+        if (quote == '"' && text[index] == '\\') {
+            ++index;
+        } else if (text[index] == quote) {
+            if (quote == '\'' && index + 1 < text.size() && text[index + 1] == '\'') {
+                ++index;
+                continue;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+Node::Tag tag_of(const YAML::Node& yaml) {
+    const std::string& tag = yaml.Tag();
+    if (tag == "!reset") {
+        return Node::Tag::reset;
+    }
+    return tag == "!override" ? Node::Tag::override : Node::Tag::none;
+}
+
 class Converter {
   public:
-    Converter(const std::string& file, Diagnostics& diagnostics)
-        : file_(file), diagnostics_(diagnostics) {}
+    Converter(const std::string& text, const std::string& file, Diagnostics& diagnostics)
+        : text_(text), file_(file), diagnostics_(diagnostics) {}
 
     Node convert(const YAML::Node& yaml, int depth, const std::string& path) {
         Node node;
@@ -174,6 +203,7 @@ class Converter {
             failed_ = true;
             return node;
         }
+        node.tag = tag_of(yaml);
         switch (yaml.Type()) {
             case YAML::NodeType::Undefined:
             case YAML::NodeType::Null:
@@ -188,6 +218,7 @@ class Converter {
                 }
                 // yaml-cpp tags quoted scalars "!" and plain ones "?".
                 node.plain = yaml.Tag() != "!";
+                check_closed(yaml, node.location, path);
                 break;
             case YAML::NodeType::Sequence:
                 node.kind = Node::Kind::sequence;
@@ -205,6 +236,16 @@ class Converter {
     }
 
   private:
+    void check_closed(const YAML::Node& yaml, const Location& location, const std::string& path) {
+        if (yaml.Tag() == "!" && !yaml.Mark().is_null() &&
+            !quote_closed(text_, static_cast<std::size_t>(yaml.Mark().pos))) {
+            diagnostics_.add(location, path,
+                             "YAML syntax error: the quoted value is not closed before the end "
+                             "of the file");
+            failed_ = true;
+        }
+    }
+
     Location location_of(const YAML::Node& yaml) const {
         const YAML::Mark mark = yaml.Mark();
         if (mark.is_null()) {
@@ -228,6 +269,7 @@ class Converter {
                 diagnostics_.add(key_location, path, "a mapping key must be a string");
                 continue;
             }
+            check_closed(key, key_location, path);
             if (key.Scalar() == "<<" && key.Tag() != "!") {
                 merge_location = key_location;
                 Node sources = convert(pair.second, depth + 1, child_path(path, "<<"));
@@ -272,6 +314,7 @@ class Converter {
         }
     }
 
+    const std::string& text_;
     const std::string& file_;
     Diagnostics& diagnostics_;
     std::size_t node_count_ = 0;
@@ -289,7 +332,7 @@ Node parse_yaml(const std::string& text, const std::string& file, Diagnostics& d
                         "YAML syntax error: " + error.msg);
         return Node{};
     }
-    Converter converter(file, diagnostics);
+    Converter converter(text, file, diagnostics);
     return converter.convert(document, 0, "");
 }
 

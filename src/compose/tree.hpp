@@ -21,8 +21,12 @@ struct Entry;
 
 struct Node {
     enum class Kind { null, scalar, sequence, mapping };
+    /// The compose merge tags: `!reset` removes what earlier files set,
+    /// `!override` replaces it whole instead of merging.
+    enum class Tag { none, reset, override };
 
     Kind kind = Kind::null;
+    Tag tag = Tag::none;
     std::string scalar;
     /// An unquoted scalar: YAML gives `true`, `1` and `null` their types only
     /// when they are not quoted.
@@ -33,6 +37,9 @@ struct Node {
     /// Set on list items that normalisation rewrote (ports, volumes): the key
     /// path of the entry as written, since a range can become several items.
     std::string written_path;
+    /// Variables that interpolation found unset and replaced by nothing, so
+    /// that a check failing on the empty result can name them.
+    std::vector<std::string> unset_variables;
 
     bool is_null() const { return kind == Kind::null; }
     bool is_scalar() const { return kind == Kind::scalar; }

@@ -2,6 +2,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "stages.hpp"
 
@@ -20,10 +21,18 @@ class ProjectValidator {
     }
 
     void run() {
-        if (services_->entries.empty() && disabled_.entries.empty()) {
+        // A file of only networks or volumes (say, shared by other projects)
+        // is a project the spec allows; one with nothing at all is a mistake.
+        const bool has_resources =
+            std::any_of(root_.entries.begin(), root_.entries.end(), [](const Entry& entry) {
+                return entry.key != "services" && entry.key.rfind("x-", 0) != 0 &&
+                       entry.value.is_mapping() && !entry.value.entries.empty();
+            });
+        if (services_->entries.empty() && disabled_.entries.empty() && !has_resources) {
             const Entry* section = root_.find_entry("services");
             diagnostics_.add(section ? section->key_location : root_.location, "services",
-                             "no services are defined; a project needs at least one");
+                             "the project defines nothing: no services, and no networks, volumes, "
+                             "secrets, configs or models");
         }
         std::map<std::string, std::string> container_names;
         std::map<std::string, std::string> host_ports;
@@ -41,10 +50,12 @@ class ProjectValidator {
         const Node* image = service.find("image");
         if (image && image->scalar.empty()) {
             // Usually a variable that is not set: image: "${IMAGE}".
-            diagnostics_.add(image->location, path + ".image", "the image name is empty");
-        } else if (!image && !service.find("build")) {
-            diagnostics_.add(service.location, path,
-                             "the service has neither 'image' nor 'build'; set one of them");
+            diagnostics_.add(image->location, path + ".image",
+                             "the image name is empty" + unset_variables(*image));
+        } else if (!image && !service.find("build") && !service.find("provider")) {
+            diagnostics_.add(
+                service.location, path,
+                "the service has neither 'image' nor 'build' (nor 'provider'); set one of them");
         }
         if (const Node* container_name = service.find("container_name")) {
             auto [existing, inserted] = container_names.emplace(container_name->scalar, name);
@@ -55,6 +66,7 @@ class ProjectValidator {
             }
         }
         dependencies(name, service, path);
+        references(service, path);
         const Node* network_mode = service.find("network_mode");
         if (network_mode) {
             if (service.find("networks")) {
@@ -89,6 +101,59 @@ class ProjectValidator {
                                          : volume.written_path,
                                      "named volume '" + source->scalar +
                                          "' is not declared under the top-level 'volumes'");
+                }
+            }
+        }
+    }
+
+    static std::string unset_variables(const Node& value) {
+        if (value.unset_variables.empty()) {
+            return "";
+        }
+        std::string names;
+        for (const auto& name : value.unset_variables) {
+            names += (names.empty() ? "" : ", ") + name;
+        }
+        return " (" + names + (value.unset_variables.size() == 1 ? " is" : " are") + " not set)";
+    }
+
+    // Names a service uses that must be declared: top-level secrets, configs
+    // and models, and the services of links and volumes_from.
+    void references(const Node& service, const std::string& path) {
+        const Node* build = service.find("build");
+        for (const auto& [owner, section, owner_path] :
+             {std::tuple{&service, "secrets", path}, std::tuple{&service, "configs", path},
+              std::tuple{build, "secrets", path + ".build"}}) {
+            const Node* list = owner ? owner->find(section) : nullptr;
+            const Node* declared = root_.find(section);
+            for (std::size_t index = 0; list && index < list->items.size(); ++index) {
+                const Node& source = *list->items[index].find("source");
+                if (!declared || !declared->find(source.scalar)) {
+                    diagnostics_.add(source.location, item_path(owner_path + "." + section, index),
+                                     std::string(section).substr(0, 6) + " '" + source.scalar +
+                                         "' is not declared under the top-level '" + section + "'");
+                }
+            }
+        }
+        if (const Node* models = service.find("models")) {
+            const Node* declared = root_.find("models");
+            for (const auto& model : models->entries) {
+                if (!declared || !declared->find(model.key)) {
+                    diagnostics_.add(
+                        model.key_location, path + ".models." + model.key,
+                        "model '" + model.key + "' is not declared under the top-level 'models'");
+                }
+            }
+        }
+        for (const char* key : {"links", "volumes_from"}) {
+            const Node* list = service.find(key);
+            for (std::size_t index = 0; list && index < list->items.size(); ++index) {
+                const Node& item = list->items[index];
+                const std::string target = item.scalar.substr(0, item.scalar.find(':'));
+                if (target != "container" && !services_->find(target) && !disabled_.find(target)) {
+                    diagnostics_.add(
+                        item.location, item_path(path + "." + key, index),
+                        std::string(key) + " refers to undefined service '" + target + "'");
                 }
             }
         }

@@ -139,6 +139,11 @@ ContainerSpec container_spec(const compose::Project& project, const compose::Ser
                 mount.type = Mount::Type::tmpfs;
                 mount.tmpfs_size_bytes = volume.tmpfs_size_bytes;
                 break;
+            case compose::ServiceVolume::Type::image:
+            case compose::ServiceVolume::Type::npipe:
+            case compose::ServiceVolume::Type::cluster:
+                // refused_keys() stops `up` before any container is made.
+                continue;
         }
         spec.mounts.push_back(mount);
     }

@@ -6,6 +6,7 @@
 #include "orchestrate/build_bases.hpp"
 #include "orchestrate/project_lock.hpp"
 #include "orchestrate/readiness.hpp"
+#include "orchestrate/refused_keys.hpp"
 #include "orchestrate/service_spec.hpp"
 
 #include <arpa/inet.h>
@@ -63,6 +64,7 @@ class UpRun {
     UpResult run() {
         orchestrate::ProjectLock lock(engine_.endpoint().uri(), project_.name);
         select_services();
+        orchestrate::refuse_unapplied_keys(project_, selected_);
         find_existing();
         check_ports();
         try {

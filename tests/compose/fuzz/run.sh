@@ -27,8 +27,8 @@ for source in "$root"/src/compose/*.cpp "$root/tests/compose/fuzz/load_fuzzer.cp
 done
 # shellcheck disable=SC2086
 $cxx -fsanitize=fuzzer,address,undefined $objects -lyaml-cpp -o "$out/compose_load_fuzzer"
-# Seeds: every corpus file, valid and invalid.
-find "$root/tests/compose/corpus" "$root/tests/compose/fuzz/regressions" -name '*.yml' -exec cp {} "$out/corpus/" \;
+# Seeds: every corpus file, valid and invalid, and the dense seeds.
+find "$root/tests/compose/corpus" "$root/tests/compose/fuzz/regressions" "$root/tests/compose/fuzz/seeds" -name '*.yml' -exec cp {} "$out/corpus/" \;
 cd "$out"
 exec ./compose_load_fuzzer -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=16384 -dict="$root/tests/compose/fuzz/compose.dict" "$@" corpus

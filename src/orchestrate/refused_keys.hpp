@@ -1,0 +1,36 @@
+#pragma once
+// What `up` does with each key the compose loader accepts: a key berth
+// accepts is honoured or refused with a reason, never ignored. The loader
+// takes the whole Compose Specification; `up` applies part of it, and this
+// check names every key of the services being started that it does not
+// apply, before anything is created.
+
+#include <berth/compose/model.hpp>
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace berth::orchestrate {
+
+/// A key a service (or a network or volume it uses) sets that `up` does not
+/// apply.
+struct RefusedKey {
+    std::string owner;     ///< "service web", "network front", "volume data"
+    std::string key_path;  ///< as `berth config` prints it: "deploy", "volumes[1].type"
+    std::string reason;
+
+    /// "service web: deploy: REASON".
+    std::string to_string() const;
+};
+
+/// The refused keys of the named services (all services when empty) and of
+/// the networks and volumes they use, in that order. Reads the services as `berth config` prints
+/// them, so a key the loader learns later is refused until this table honours it.
+std::vector<RefusedKey> refused_keys(const compose::Project& project,
+                                     const std::set<std::string>& services = {});
+
+/// Throws UsageError listing every refused key, when there is one.
+void refuse_unapplied_keys(const compose::Project& project, const std::set<std::string>& services);
+
+}  // namespace berth::orchestrate
