@@ -8,6 +8,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
+#include <berth/fixture.hpp>
 #include <berth/orchestrate.hpp>
 
 #include "process.hpp"
@@ -232,6 +233,33 @@ TEST_CASE("the accounting profile: sacct shows finished jobs with their state an
     INFO(plain_down.output);
     CHECK(plain_down.exit_code == 0);
     CHECK(stack.nothing_left());
+}
+
+TEST_CASE("the fixture brings the profile up, and its SlurmCluster says accounting is on") {
+    StackCommand names;  // the project name, ports, and a down at the end
+    StackOptions options;
+    options.endpoint = engine().endpoint().uri();
+    options.compose_files = {names.source + "/compose/docker-compose.yml",
+                             names.source + "/tests/accounting/images.yml"};
+    options.project_name = names.project;
+    options.profiles = {"accounting"};
+    options.variables = {{"SLURM_SSH_PORT", names.ssh_port},
+                         {"REGISTRY_PORT", names.registry_port},
+                         {"SLURM_CONTAINER_NAME", names.project + "-slurm"}};
+    options.berth_program = environment_variable("BERTH_BINARY");
+    {
+        Stack stack(options);
+        std::cout << "fixture with the accounting profile up in " << stack.startup_time().count()
+                  << " ms" << std::endl;
+        SlurmCluster cluster = SlurmCluster::of(stack);
+        CHECK(cluster.accounting);
+        CHECK(std::to_string(cluster.ssh_port) == names.ssh_port);
+        CHECK(nlohmann::json::parse(cluster.to_json())["accounting"] == true);
+        ExecResult active = stack.exec("slurmdbd", {"systemctl", "is-active", "slurmdbd", "munge"});
+        CHECK(active.exit_code == 0);
+        CHECK(active.stdout_text == "active\nactive\n");
+    }
+    CHECK(names.nothing_left());
 }
 
 int main(int argc, char** argv) {
