@@ -45,6 +45,9 @@ struct StackOptions {
     /// exit. By default a throwaway stack is killed, since its volumes go
     /// too. Unset: BERTH_GRACEFUL_TEARDOWN=1, else false.
     std::optional<bool> graceful_teardown;
+    /// Compose profiles to enable, e.g. {"accounting"}. Unset:
+    /// COMPOSE_PROFILES (comma separated), as `docker compose` has it.
+    std::vector<std::string> profiles;
     /// Variables for the compose files (e.g. SLURM_SSH_PORT), over the
     /// process environment.
     std::map<std::string, std::string> variables;
@@ -126,6 +129,9 @@ struct SlurmCluster {
     bool rootless = false;
     std::string registry_for_host;        ///< "127.0.0.1:5000"
     std::string registry_for_containers;  ///< "registry:5000"
+    /// The `accounting` profile is on: a `slurmdbd` service runs beside
+    /// `slurm`, so `sacct` and `sacctmgr` answer from its database.
+    bool accounting = false;
 
     /// Reads the ports and names of the stack's `slurm` and `registry` services.
     static SlurmCluster of(Stack& stack);
