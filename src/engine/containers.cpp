@@ -322,6 +322,38 @@ void Engine::container_kill(const std::string& container, const std::string& sig
     state_->send(request);
 }
 
+void Engine::container_pause(const std::string& container) {
+    state_->send(state_->request("POST",
+                                 state_->api("/containers/" + path_segment(container) + "/pause"),
+                                 "pause container", container));
+}
+
+void Engine::container_unpause(const std::string& container) {
+    state_->send(state_->request("POST",
+                                 state_->api("/containers/" + path_segment(container) + "/unpause"),
+                                 "unpause container", container));
+}
+
+ProcessList Engine::container_top(const std::string& container) {
+    auto request =
+        state_->request("GET", state_->api("/containers/" + path_segment(container) + "/top"),
+                        "list processes of container", container);
+    // Docker's default is `ps -ef`; Podman's compat endpoint takes the same
+    // argument and maps it to its own descriptors, so both answer alike.
+    request.query.emplace_back("ps_args", "-ef");
+    auto answer = state_->send_json(request);
+    ProcessList list;
+    for (const auto& title : answer.value("Titles", nlohmann::json::array()))
+        list.titles.push_back(title.get<std::string>());
+    for (const auto& row : answer.value("Processes", nlohmann::json::array())) {
+        std::vector<std::string> process;
+        for (const auto& cell : row)
+            process.push_back(cell.is_string() ? cell.get<std::string>() : cell.dump());
+        list.processes.push_back(std::move(process));
+    }
+    return list;
+}
+
 void Engine::container_remove(const std::string& container, const RemoveOptions& options) {
     auto request = state_->request("DELETE", state_->api("/containers/" + path_segment(container)),
                                    "remove container", container);
