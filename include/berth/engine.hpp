@@ -101,8 +101,9 @@ class Engine {
     /// Rootless Podman on cgroup v1 cannot: its EngineError says so.
     void container_pause(const std::string& container);
     void container_unpause(const std::string& container);
-    /// The container's processes (`ps -ef` columns; Docker runs ps on the
-    /// host, Podman reads the container's /proc: both give these titles).
+    /// The container's processes: Docker runs `ps -ef` on the host (UID,
+    /// PID, PPID, C, STIME, TTY, TIME, CMD); Podman reads the container's
+    /// /proc (USER, PID, PPID, %CPU, ELAPSED, TTY, TIME, COMMAND).
     ProcessList container_top(const std::string& container);
     void container_remove(const std::string& container, const RemoveOptions& options = {});
     ContainerInfo container_inspect(const std::string& container);

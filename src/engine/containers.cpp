@@ -335,12 +335,16 @@ void Engine::container_unpause(const std::string& container) {
 }
 
 ProcessList Engine::container_top(const std::string& container) {
-    auto request =
-        state_->request("GET", state_->api("/containers/" + path_segment(container) + "/top"),
-                        "list processes of container", container);
-    // Docker's default is `ps -ef`; Podman's compat endpoint takes the same
-    // argument and maps it to its own descriptors, so both answer alike.
-    request.query.emplace_back("ps_args", "-ef");
+    // Podman 4's compat endpoint answers 200 with an empty body; its libpod
+    // endpoint answers (with its own descriptors: USER, PID, ..., COMMAND).
+    bool podman = state_->backend.kind == BackendKind::podman;
+    std::string path = "/containers/" + path_segment(container) + "/top";
+    auto request = state_->request("GET", podman ? state_->libpod(path) : state_->api(path),
+                                   "list processes of container", container);
+    if (podman)
+        request.query.emplace_back("stream", "false");
+    else
+        request.query.emplace_back("ps_args", "-ef");  // Docker runs ps on the host
     auto answer = state_->send_json(request);
     ProcessList list;
     for (const auto& title : answer.value("Titles", nlohmann::json::array()))

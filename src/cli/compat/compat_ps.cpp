@@ -87,10 +87,16 @@ std::set<std::string> status_filter(const ParsedOptions& parsed) {
                                               "dead",   "created",    "exited"};
     std::set<std::string> wanted;
     auto add = [&](const std::string& state) {
+        if (state == "stopped") {
+            // docker-compose v1's word for every state but running, paused
+            // and restarting; v2 names the states themselves.
+            wanted.insert({"created", "removing", "exited", "dead"});
+            return;
+        }
         if (!states.count(state))
             throw CommandLineError("ps", "ps: unknown status '" + state +
                                              "' (created, restarting, running, removing, paused, "
-                                             "exited or dead)");
+                                             "exited, dead, or v1's stopped)");
         wanted.insert(state);
     };
     for (const auto& filter : parsed.values("--filter")) {
