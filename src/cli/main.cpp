@@ -7,6 +7,7 @@
 
 #include <berth/errors.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -45,27 +46,32 @@ std::vector<Command> berth_commands() {
     return commands;
 }
 
-/// `berth -f x.yml up` as docker compose has it: project options before the
-/// command name go after it, to be read with the command's own.
-Arguments leading_options_after_command(Arguments arguments) {
-    CommandSpec project{"berth", "", "", project_options()};
-    std::size_t index = 0;
-    while (index < arguments.size() && arguments[index].rfind('-', 0) == 0) {
-        ParsedOptions probe;
-        try {
-            probe = parse_options(project, {arguments[index], "value"});
-        } catch (const CommandLineError&) {
-            throw CommandLineError(
-                "", "berth: unknown option '" + arguments[index] + "' before the command");
+/// Whether an option word before the command takes the next word as its
+/// value, by the tables of every command (project options and, as berth
+/// always allowed, a command's own such as `berth --json up`).
+bool takes_next_word(const std::vector<Command>& commands, const std::string& word) {
+    if (word.find('=') != std::string::npos)
+        return false;
+    for (const auto& command : commands) {
+        for (const auto& option : command.spec.options) {
+            if (std::find(option.names.begin(), option.names.end(), word) != option.names.end())
+                return !option.value_name.empty();
         }
-        index += probe.operands.empty() ? 2 : 1;  // the value was taken: it follows
     }
-    index = std::min(index, arguments.size());
-    if (index == arguments.size())
+    throw CommandLineError("", "berth: unknown option '" + word + "' before the command");
+}
+
+/// `berth -f x.yml up` as docker compose has it: options before the command
+/// name go after it, to be read with the command's own.
+Arguments leading_options_after_command(const std::vector<Command>& commands, Arguments arguments) {
+    std::size_t index = 0;
+    while (index < arguments.size() && arguments[index].rfind('-', 0) == 0)
+        index += takes_next_word(commands, arguments[index]) ? 2 : 1;
+    if (index >= arguments.size())
         throw CommandLineError("", "berth: no command given");
-    Arguments reordered(arguments.begin() + static_cast<std::ptrdiff_t>(index), arguments.end());
-    reordered.insert(reordered.begin() + 1, arguments.begin(),
-                     arguments.begin() + static_cast<std::ptrdiff_t>(index));
+    auto split = arguments.begin() + static_cast<std::ptrdiff_t>(index);
+    Arguments reordered(split, arguments.end());
+    reordered.insert(reordered.begin() + 1, arguments.begin(), split);
     return reordered;
 }
 
@@ -78,15 +84,15 @@ int berth_main(Arguments arguments) {
         std::cout << "berth 0.1.0\n";
         return 0;
     }
+    auto commands = berth_commands();
     try {
-        arguments = leading_options_after_command(std::move(arguments));
+        arguments = leading_options_after_command(commands, std::move(arguments));
     } catch (const CommandLineError& error) {
         std::cerr << error.what() << "\n" << usage;
         return 2;
     }
     if (arguments[0] == "compose")
         return compat_main("berth compose", Arguments(arguments.begin() + 1, arguments.end()));
-    auto commands = berth_commands();
     std::string name = arguments[0];
     std::size_t consumed = 1;
     if (name == "image" && arguments.size() > 1 && arguments[1].rfind('-', 0) != 0) {
