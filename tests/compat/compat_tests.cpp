@@ -79,6 +79,18 @@ volumes:
     ~ComposeProject() { run_stdout(args({"down", "-v", "--rmi", "local"})); }
 
     std::string file() const { return (folder_.path() / "docker-compose.yml").string(); }
+    /// Another file in the project's folder, for runs with other services.
+    std::string write(const std::string& relative, const std::string& text) const {
+        folder_.write(relative, text);
+        return (folder_.path() / relative).string();
+    }
+    /// program -f OTHER_FILE -p NAME words...
+    ProcessResult run_with(const std::string& other_file,
+                           const std::vector<std::string>& words) const {
+        std::vector<std::string> argv = {program_, "-f", other_file, "-p", name_};
+        argv.insert(argv.end(), words.begin(), words.end());
+        return run_stdout(argv);
+    }
     const std::string& name() const { return name_; }
 
     /// program -f FILE -p NAME words...
@@ -278,6 +290,48 @@ TEST_SUITE("engine") {
         CHECK(missing.exit_code == 1);
         CHECK(missing.output.find("no such service: nosuch") != std::string::npos);
         CHECK(project.run({"down", "-v", "-t", "1"}).exit_code == 0);
+    }
+
+    TEST_CASE("up's flags, logs -f -t, exec -d and --index, config --images, build") {
+        ComposeProject project(compat_program(), "berth-compat-flags");
+        auto unbuilt = project.run_all({"up", "-d", "--no-build"});
+        CHECK(unbuilt.exit_code == 1);
+        CHECK(unbuilt.output.find("--no-build forbids building it") != std::string::npos);
+        CHECK(project.run({"build", "worker"}).exit_code == 0);
+        REQUIRE(project.run({"up", "-d", "--no-start"}).exit_code == 0);
+        CHECK(project.run({"ps", "--services", "--status", "created"}).output == "web\nworker\n");
+        CHECK(project.run({"up", "-d", "--quiet-pull", "--no-build"}).exit_code == 0);
+        CHECK(project.run({"ps", "--services"}).output == "web\nworker\n");
+        auto images = project.run({"config", "--images"});
+        CHECK(images.output == busybox_image() + "\n" + project.name() + "-worker\n");
+        auto json = nlohmann::json::parse(project.run({"config", "--format", "json"}).output);
+        CHECK(json.at("services").contains("web"));
+        CHECK(project.run({"exec", "-d", "web", "touch", "/tmp/flag"}).exit_code == 0);
+        int found = 1;
+        for (int attempt = 0; attempt < 50 && found != 0; ++attempt)
+            found = project.run({"exec", "-T", "web", "test", "-f", "/tmp/flag"}).exit_code;
+        CHECK(found == 0);
+        CHECK(project.run({"exec", "--index", "2", "web", "true"}).exit_code == 1);
+        auto followed = run_stdout({"timeout", "3", compat_program(), "-f", project.file(), "-p",
+                                    project.name(), "logs", "-f", "-t", "--no-color"});
+        CHECK(followed.exit_code == 124);  // still following when timeout stopped it
+        CHECK(std::regex_search(followed.output,
+                                std::regex(R"(web-1 +\| 20[0-9-]+T.* web started)")));
+        CHECK(std::regex_search(followed.output, std::regex(R"(worker-1 +\| 20[0-9-]+T.* built)")));
+        // --no-recreate keeps a changed service's container; a plain up replaces it.
+        std::string web_id = project.run({"ps", "-q", "web"}).output;
+        std::string changed = project.write("changed.yml", R"(services:
+  web:
+    image: )" + busybox_image() + R"(
+    command: ["sh", "-c", "echo changed; exec sleep 3600"]
+    stop_signal: SIGKILL
+)");
+        CHECK(project.run_with(changed, {"up", "-d", "--no-recreate", "web"}).exit_code == 0);
+        CHECK(project.run({"ps", "-q", "web"}).output == web_id);
+        CHECK(project.run_with(changed, {"up", "-d", "--remove-orphans"}).exit_code == 0);
+        CHECK(project.run({"ps", "-q", "web"}).output != web_id);
+        CHECK(project.run({"ps", "-a", "--services"}).output == "web\n");  // worker was an orphan
+        CHECK(project.run({"down", "-v", "--rmi", "local"}).exit_code == 0);
     }
 }
 
