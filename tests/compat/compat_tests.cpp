@@ -223,8 +223,11 @@ TEST_SUITE("engine") {
         CHECK(logs.output.find("web-1     | web started\n") != std::string::npos);
         CHECK(logs.output.find("web-1     | to stderr\n") != std::string::npos);
         CHECK(logs.output.find("worker-1  | built\n") != std::string::npos);
-        auto bare = project.run({"logs", "--no-color", "--no-log-prefix", "--tail", "1", "web"});
-        CHECK(bare.output == "to stderr\n");
+        // Both streams, no prefix; their relative order is the engine's.
+        auto bare = lines_of(
+            project.run({"logs", "--no-color", "--no-log-prefix", "--tail", "2", "web"}).output);
+        std::sort(bare.begin(), bare.end());
+        CHECK(bare == std::vector<std::string>{"to stderr", "web started"});
         auto config = project.run({"config", "--services"});
         CHECK(config.exit_code == 0);
         CHECK(config.output == "web\nworker\n");
@@ -298,6 +301,13 @@ TEST_SUITE("engine") {
         CHECK(unbuilt.exit_code == 1);
         CHECK(unbuilt.output.find("--no-build forbids building it") != std::string::npos);
         CHECK(project.run({"build", "worker"}).exit_code == 0);
+        // No registry has berth's busybox: the engine's reason, exit 1; the
+        // built service is not pulled at all.
+        auto pulled = project.run_all({"pull", "web"});
+        CHECK(pulled.exit_code == 1);
+        CHECK(pulled.output.find("pull image " + busybox_image()) != std::string::npos);
+        CHECK(project.run({"pull", "--ignore-pull-failures", "web"}).exit_code == 0);
+        CHECK(project.run({"pull", "worker"}).exit_code == 0);
         REQUIRE(project.run({"up", "-d", "--no-start"}).exit_code == 0);
         CHECK(project.run({"ps", "--services", "--status", "created"}).output == "web\nworker\n");
         CHECK(project.run({"up", "-d", "--quiet-pull", "--no-build"}).exit_code == 0);
@@ -312,12 +322,15 @@ TEST_SUITE("engine") {
             found = project.run({"exec", "-T", "web", "test", "-f", "/tmp/flag"}).exit_code;
         CHECK(found == 0);
         CHECK(project.run({"exec", "--index", "2", "web", "true"}).exit_code == 1);
-        auto followed = run_stdout({"timeout", "3", compat_program(), "-f", project.file(), "-p",
+        // -f follows every container until all have stopped: killed, they end it.
+        CHECK(project.run({"kill"}).exit_code == 0);
+        auto followed = run_stdout({"timeout", "30", compat_program(), "-f", project.file(), "-p",
                                     project.name(), "logs", "-f", "-t", "--no-color"});
-        CHECK(followed.exit_code == 124);  // still following when timeout stopped it
+        CHECK(followed.exit_code == 0);
         CHECK(std::regex_search(followed.output,
                                 std::regex(R"(web-1 +\| 20[0-9-]+T.* web started)")));
         CHECK(std::regex_search(followed.output, std::regex(R"(worker-1 +\| 20[0-9-]+T.* built)")));
+        CHECK(project.run({"start"}).exit_code == 0);
         // --no-recreate keeps a changed service's container; a plain up replaces it.
         std::string web_id = project.run({"ps", "-q", "web"}).output;
         std::string changed = project.write("changed.yml", R"(services:
