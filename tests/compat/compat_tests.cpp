@@ -168,6 +168,28 @@ TEST_SUITE("help") {
         CHECK(attach.output.find("never attaches") != std::string::npos);
         auto colours = run_process({compat_program(), "--ansi", "always", "ps"});
         CHECK(colours.exit_code == 2);
+        // The parser's spellings, on a command that needs no engine.
+        TemporaryFolder folder;
+        folder.write("compose.yaml", "services:\n  one:\n    image: x\n  two:\n    image: y\n");
+        std::string file = (folder.path() / "compose.yaml").string();
+        CHECK(run_stdout({compat_program(), "--file=" + file, "config", "--services"}).output ==
+              "one\ntwo\n");
+        CHECK(run_stdout({compat_program(), "-f", file, "--ansi", "never", "config",
+                          "--format=json", "-q"})
+                  .exit_code == 0);
+        CHECK(run_stdout({berth, "config", "--services", "-f", file}).output == "one\ntwo\n");
+        CHECK(run_stdout({berth, "-f", file, "-p", "Upper_Case", "config", "--json"}).exit_code ==
+              0);
+        auto flag_value = run_process({compat_program(), "-f", file, "config", "--services=yes"});
+        CHECK(flag_value.exit_code == 2);
+        CHECK(flag_value.output.find("--services takes no value") != std::string::npos);
+        auto no_value = run_process({berth, "logs", "-n"});
+        CHECK(no_value.exit_code == 2);
+        CHECK(no_value.output.find("-n needs a value (N)") != std::string::npos);
+        auto bad_format = run_process({compat_program(), "-f", file, "config", "--format", "xml"});
+        CHECK(bad_format.exit_code == 2);
+        CHECK(bad_format.output.find("--format takes yaml or json, not 'xml'") !=
+              std::string::npos);
         auto version = run_process({compat_program(), "version", "--short"});
         CHECK(version.exit_code == 0);
         CHECK(std::regex_match(lines_of(version.output).at(0),
