@@ -54,8 +54,12 @@ std::vector<std::string> lines_of(const std::string& text) {
 /// scope exit whatever the test did.
 class ComposeProject {
   public:
+    /// With an empty prefix the command lines give no -p, and the project is
+    /// named after its (unique) folder, as a conftest without -p has it.
     ComposeProject(std::string program, const std::string& prefix)
-        : program_(std::move(program)), name_(unique_name(prefix)) {
+        : program_(std::move(program)),
+          name_(prefix.empty() ? folder_name() : unique_name(prefix)),
+          give_name_(!prefix.empty()) {
         folder_.write("docker-compose.yml", R"(services:
   web:
     image: )" + busybox_image() + R"(
@@ -95,7 +99,9 @@ volumes:
 
     /// program -f FILE -p NAME words...
     std::vector<std::string> args(const std::vector<std::string>& words) const {
-        std::vector<std::string> argv = {program_, "-f", file(), "-p", name_};
+        std::vector<std::string> argv = {program_, "-f", file()};
+        if (give_name_)
+            argv.insert(argv.end(), {"-p", name_});
         argv.insert(argv.end(), words.begin(), words.end());
         return argv;
     }
@@ -108,9 +114,18 @@ volumes:
     }
 
   private:
+    /// The folder's name as compose makes a project name of it: lower case.
+    std::string folder_name() const {
+        std::string name = folder_.path().filename().string();
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return name;
+    }
+
+    TemporaryFolder folder_;  // first: the name may come from it
     std::string program_;
     std::string name_;
-    TemporaryFolder folder_;
+    bool give_name_;
 };
 
 std::string compat_program() {
@@ -263,7 +278,7 @@ TEST_SUITE("engine") {
     }
 
     TEST_CASE("a docker-compose conftest: up -d --build, ps --services --filter, down -v") {
-        ComposeProject project(compat_program(), "berth-compat-cf");
+        ComposeProject project(compat_program(), "");  // the conftest gives no -p
         REQUIRE(project.run({"up", "-d", "--build"}).exit_code == 0);
         auto running = project.run({"ps", "--services", "--filter", "status=running"});
         CHECK(running.exit_code == 0);
