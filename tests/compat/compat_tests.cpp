@@ -315,7 +315,7 @@ TEST_SUITE("engine") {
             {"run", "--rm", "-T", "-e", "X=1", "web", "sh", "-c", "echo run $X; exit 4"});
         CHECK(run.exit_code == 4);
         CHECK(run.output == "run 1\n");
-        CHECK(project.run({"ps", "-a", "-q"}).output.size() == 2 * 65);  // the one-off is gone
+        CHECK(project.run({"ps", "-aq"}).output.size() == 2 * 65);  // the one-off is gone
         CHECK(project.run({"kill", "worker"}).exit_code == 0);
         CHECK(project.run({"rm", "worker"}).exit_code == 2);  // berth never asks: it wants -f
         CHECK(project.run({"rm", "-f", "worker"}).exit_code == 0);
