@@ -150,7 +150,6 @@ int build(Context& context, const ParsedOptions& parsed) {
 int pull(Context& context, const ParsedOptions& parsed) {
     ProgressDisplay display(parsed.has("--quiet") ? ProgressMode::quiet : ProgressMode::automatic,
                             "pull-" + context.project_name());
-    int failures = 0;
     for (const compose::Service* service : chosen_services(context, parsed)) {
         if (service->image.empty() || service->build)
             continue;  // built images are not pulled, as compose v1 does
@@ -164,7 +163,6 @@ int pull(Context& context, const ParsedOptions& parsed) {
             if (!parsed.has("--ignore-pull-failures"))
                 throw;
             std::cerr << service->name << ": " << error.what() << "\n";
-            ++failures;
         }
     }
     display.finish();

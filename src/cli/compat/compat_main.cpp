@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <iostream>
 #include <set>
+#include <tuple>
 
 namespace berth::cli::compat {
 
@@ -19,8 +20,10 @@ const compose::Project& Context::project() {
 }
 
 std::string Context::project_name() {
-    if (project_.load.project_name || loaded_)
-        return loaded_ ? loaded_->name : cli::project_name(project_);
+    if (loaded_)
+        return loaded_->name;
+    if (project_.load.project_name)
+        return cli::project_name(project_);  // no files needed
     return project().name;
 }
 

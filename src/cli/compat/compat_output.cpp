@@ -4,6 +4,7 @@
 #include "compat.hpp"
 #include "orchestrate/service_spec.hpp"
 
+#include <iomanip>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -142,11 +143,13 @@ std::vector<std::string> split_words(const std::string& text) {
     return words;
 }
 
+/// Twelve hex digits, so that one-off containers of a service never clash.
 std::string random_suffix() {
     std::random_device device;
     std::ostringstream text;
-    text << std::hex << (static_cast<std::uint64_t>(device()) << 16 ^ device());
-    return text.str().substr(0, 12);
+    text << std::hex << std::setfill('0') << std::setw(8) << device() << std::setw(4)
+         << (device() & 0xffff);
+    return text.str();
 }
 
 /// The image a one-off container runs: present, else built or pulled.
