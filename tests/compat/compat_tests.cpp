@@ -178,9 +178,6 @@ TEST_SUITE("help") {
         auto number = run_process({berth, "logs", "--tail", "ten"});
         CHECK(number.exit_code == 2);
         CHECK(number.output.find("--tail takes a whole number, not 'ten'") != std::string::npos);
-        auto attach = run_process({compat_program(), "-p", "x", "up"});
-        CHECK(attach.exit_code == 2);
-        CHECK(attach.output.find("never attaches") != std::string::npos);
         auto colours = run_process({compat_program(), "--ansi", "always", "ps"});
         CHECK(colours.exit_code == 2);
         // The parser's spellings, on a command that needs no engine.
@@ -382,6 +379,26 @@ TEST_SUITE("engine") {
         CHECK(project.run({"ps", "-q", "web"}).output != web_id);
         CHECK(project.run({"ps", "-a", "--services"}).output == "web\n");  // worker was an orphan
         CHECK(project.run({"down", "-v", "--rmi", "local"}).exit_code == 0);
+    }
+
+    TEST_CASE("up without -d: the output until every container stops, or until SIGINT stops them") {
+        ComposeProject project(compat_program(), "berth-compat-attached");
+        std::string once = project.write("once.yml", R"(services:
+  once:
+    image: )" + busybox_image() + R"(
+    command: ["sh", "-c", "echo hello; echo bye"]
+)");
+        auto ended = project.run_with(once, {"up"});
+        CHECK(ended.exit_code == 0);
+        CHECK(ended.output == "once-1  | hello\nonce-1  | bye\n");
+        CHECK(project.run_with(once, {"down"}).exit_code == 0);
+        auto interrupted =
+            run_stdout({"timeout", "-s", "INT", "--preserve-status", "4", compat_program(), "-f",
+                        project.file(), "-p", project.name(), "up", "web"});
+        CHECK(interrupted.exit_code == 130);
+        CHECK(interrupted.output.find("web-1  | web started\n") != std::string::npos);
+        CHECK(project.run({"ps", "--services", "-a", "--filter", "status=exited"}).output ==
+              "web\n");
     }
 }
 

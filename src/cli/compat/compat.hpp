@@ -60,6 +60,13 @@ void check_services(Context& context, const std::vector<std::string>& services);
 std::optional<std::string> published_port(const ContainerInfo& info, int container_port,
                                           const std::string& protocol);
 
+/// Prints the containers' output, each line prefixed SERVICE-N (unless not
+/// with_prefix); with options.follow, one stream per container interleaved
+/// by line until every container has stopped or cancel fires. Returns 1
+/// when a stream failed (after saying why), else 0.
+int stream_logs(Context& context, const std::vector<ContainerRow>& rows, const LogOptions& options,
+                bool with_prefix, const CancelToken& cancel = {});
+
 // The commands, by family.
 std::vector<Command> stack_commands(Context& context);      // up down ps port config
 std::vector<Command> output_commands(Context& context);     // logs exec run

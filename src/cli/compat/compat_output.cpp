@@ -55,48 +55,7 @@ int logs(Context& context, const ParsedOptions& parsed) {
     if (!parsed.operands.empty())
         check_services(context, parsed.operands);
     auto rows = project_containers(context, parsed.operands, true);
-    std::size_t width = 0;
-    for (const auto& row : rows)
-        width = std::max(width, row.service.size() + 1 + std::to_string(row.number).size());
-    std::mutex output_mutex;
-    auto prefix_of = [&](const ContainerRow& row) {
-        if (parsed.has("--no-log-prefix"))
-            return std::string();
-        std::string name = row.service + "-" + std::to_string(row.number);
-        return name + std::string(width - name.size(), ' ') + "  | ";
-    };
-    auto show = [&](Engine& engine, const ContainerRow& row) {
-        LinePrinter printer(output_mutex, prefix_of(row));
-        engine.container_logs(row.info.id, options,
-                              [&](OutputStream, std::string_view data) { printer.feed(data); });
-        printer.finish();
-    };
-    if (!options.follow) {
-        for (const auto& row : rows)
-            show(context.engine(), row);
-        return 0;
-    }
-    // Following: one stream (and one connection) per container, lines
-    // interleaved as they come, until every container has stopped.
-    std::vector<std::thread> readers;
-    std::mutex errors_mutex;
-    std::vector<std::string> errors;
-    for (const auto& row : rows) {
-        readers.emplace_back([&, row] {
-            try {
-                Engine engine(context.engine().endpoint());
-                show(engine, row);
-            } catch (const std::exception& error) {
-                std::lock_guard lock(errors_mutex);
-                errors.push_back(row.info.name + ": " + error.what());
-            }
-        });
-    }
-    for (auto& reader : readers)
-        reader.join();
-    for (const auto& error : errors)
-        std::cerr << context.program() << " logs: " << error << "\n";
-    return errors.empty() ? 0 : 1;
+    return stream_logs(context, rows, options, !parsed.has("--no-log-prefix"));
 }
 
 void add_environment(std::map<std::string, std::string>& environment,
@@ -227,6 +186,57 @@ int run(Context& context, const ParsedOptions& parsed) {
 }
 
 }  // namespace
+
+int stream_logs(Context& context, const std::vector<ContainerRow>& rows, const LogOptions& options,
+                bool with_prefix, const CancelToken& cancel) {
+    std::size_t width = 0;
+    for (const auto& row : rows)
+        width = std::max(width, row.service.size() + 1 + std::to_string(row.number).size());
+    std::mutex output_mutex;
+    auto prefix_of = [&](const ContainerRow& row) {
+        if (!with_prefix)
+            return std::string();
+        std::string name = row.service + "-" + std::to_string(row.number);
+        return name + std::string(width - name.size(), ' ') + "  | ";
+    };
+    auto show = [&](Engine& engine, const ContainerRow& row) {
+        LinePrinter printer(output_mutex, prefix_of(row));
+        try {
+            engine.container_logs(
+                row.info.id, options,
+                [&](OutputStream, std::string_view data) { printer.feed(data); }, cancel);
+        } catch (const Cancelled&) {
+            // asked to stop following: what was read is printed below
+        }
+        printer.finish();
+    };
+    if (!options.follow) {
+        for (const auto& row : rows)
+            show(context.engine(), row);
+        return 0;
+    }
+    // Following: one stream (and one connection) per container, lines
+    // interleaved as they come, until every container has stopped.
+    std::vector<std::thread> readers;
+    std::mutex errors_mutex;
+    std::vector<std::string> errors;
+    for (const auto& row : rows) {
+        readers.emplace_back([&, row] {
+            try {
+                Engine engine(context.engine().endpoint());
+                show(engine, row);
+            } catch (const std::exception& error) {
+                std::lock_guard lock(errors_mutex);
+                errors.push_back(row.info.name + ": " + error.what());
+            }
+        });
+    }
+    for (auto& reader : readers)
+        reader.join();
+    for (const auto& error : errors)
+        std::cerr << context.program() << " logs: " << error << "\n";
+    return errors.empty() ? 0 : 1;
+}
 
 std::vector<Command> output_commands(Context& context) {
     const OptionSpec no_terminal{

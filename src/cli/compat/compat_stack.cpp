@@ -6,9 +6,14 @@
 
 #include <berth/compose/serialize.hpp>
 
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
 #include <iomanip>
 #include <iostream>
 #include <set>
+#include <thread>
 
 namespace berth::cli::compat {
 
@@ -33,12 +38,6 @@ void check_images_present(Context& context, const std::vector<std::string>& serv
 }
 
 UpOptions up_options(Context& context, const ParsedOptions& parsed) {
-    if (!parsed.has("--detach") && !parsed.has("--wait")) {
-        throw CommandLineError("up",
-                               "up: berth never attaches to the services' output: use up -d "
-                               "(start and return) or up --wait (start and wait for health), "
-                               "then `logs -f` to follow");
-    }
     if (parsed.has("--build") && parsed.has("--no-build"))
         throw CommandLineError("up", "up: --build and --no-build contradict each other");
     if (parsed.has("--force-recreate") && parsed.has("--no-recreate"))
@@ -62,7 +61,56 @@ UpOptions up_options(Context& context, const ParsedOptions& parsed) {
     return options;
 }
 
+/// up without -d: as docker compose, print the services' output until they
+/// all stop, or until Ctrl-C (SIGINT) or SIGTERM, which stops them (exit 130).
+class Attached {
+  public:
+    /// Blocks the two signals before any thread starts, so that every thread
+    /// inherits the mask and only the watcher below takes them.
+    Attached() {
+        sigemptyset(&signals_);
+        sigaddset(&signals_, SIGINT);
+        sigaddset(&signals_, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+    }
+
+    int follow(Context& context, const std::vector<std::string>& services) {
+        std::atomic<bool> done = false;
+        std::atomic<int> caught = 0;
+        CancelToken stop;
+        std::thread watcher([&] {
+            const timespec tick{0, 100'000'000};
+            while (!done) {
+                int signal = sigtimedwait(&signals_, nullptr, &tick);
+                if (signal > 0) {
+                    caught = signal;
+                    stop.cancel();
+                    return;
+                }
+            }
+        });
+        LogOptions options;
+        options.follow = true;
+        int status =
+            stream_logs(context, project_containers(context, services, true), options, true, stop);
+        done = true;
+        watcher.join();
+        if (caught == 0)
+            return status;  // every container stopped by itself
+        std::cerr << "Gracefully stopping...\n";
+        for (const auto& row : project_containers(context, services, false))
+            context.engine().container_stop(row.info.id);
+        return 130;
+    }
+
+  private:
+    sigset_t signals_;
+};
+
 int up(Context& context, const ParsedOptions& parsed) {
+    std::optional<Attached> attached;
+    if (!parsed.has("--detach") && !parsed.has("--wait") && !parsed.has("--no-start"))
+        attached.emplace();
     UpOptions options = up_options(context, parsed);
     const compose::Project& project = context.project();
     Engine& engine = context.engine();
@@ -92,7 +140,7 @@ int up(Context& context, const ParsedOptions& parsed) {
         throw;
     }
     display.finish();
-    return 0;
+    return attached ? attached->follow(context, options.services) : 0;
 }
 
 /// --rmi local: images compose built (no `image:` key); all: every image.
@@ -143,8 +191,8 @@ std::vector<Command> stack_commands(Context& context) {
     std::vector<Command> commands{
         {{"up",
           "[SERVICE...]",
-          "Create and start the services (and what they depend on). berth never attaches to\n"
-          "their output: give -d or --wait (see Notes).",
+          "Create and start the services (and what they depend on). Without -d or --wait,\n"
+          "print their output until they all stop, or until Ctrl-C, which stops them (exit 130).",
           {{{"-d", "--detach"}, "", "Start and return (depends_on conditions are still honoured)"},
            {{"--wait"}, "", "Start and wait until running and healthy"},
            {{"--wait-timeout"}, "SECONDS", "Give up waiting after this long (default 300)"},
@@ -157,8 +205,6 @@ std::vector<Command> stack_commands(Context& context) {
            {{"--quiet-pull"}, "", "No progress lines for pulls"},
            {{"--no-deps"}, "", "Do not start the services' dependencies"}},
           false,
-          "Notes: up without -d or --wait exits 2: docker compose would attach to the logs and\n"
-          "stop the stack on Ctrl-C; berth never attaches. Use -d, then `logs -f`.\n"
           "Refused (unknown option): --abort-on-container-exit, --exit-code-from, --scale,\n"
           "--attach*, --timestamps, -t, --renew-anon-volumes, --always-recreate-deps, --pull.\n"},
          [&context](const ParsedOptions& parsed) { return up(context, parsed); }},
