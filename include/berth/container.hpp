@@ -133,6 +133,12 @@ struct ContainerSummary {
     std::map<std::string, std::string> labels;
 };
 
+/// The processes of a running container, as `ps` inside it shows them.
+struct ProcessList {
+    std::vector<std::string> titles;  ///< UID, PID, PPID, C, STIME, TTY, TIME, CMD
+    std::vector<std::vector<std::string>> processes;
+};
+
 /// Filters for listing containers, networks and volumes.
 struct ListFilter {
     bool all = true;                  ///< containers: include stopped ones

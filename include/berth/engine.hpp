@@ -99,6 +99,14 @@ class Engine {
     bool container_stop(const std::string& container,
                         std::optional<std::chrono::seconds> timeout = {});
     void container_kill(const std::string& container, const std::string& signal = "SIGKILL");
+    /// Freezes every process of a running container (cgroup freezer).
+    /// Rootless Podman on cgroup v1 cannot: its EngineError says so.
+    void container_pause(const std::string& container);
+    void container_unpause(const std::string& container);
+    /// The container's processes: Docker runs `ps -ef` on the host (UID,
+    /// PID, PPID, C, STIME, TTY, TIME, CMD); Podman reads the container's
+    /// /proc (USER, PID, PPID, %CPU, ELAPSED, TTY, TIME, COMMAND).
+    ProcessList container_top(const std::string& container);
     void container_remove(const std::string& container, const RemoveOptions& options = {});
     ContainerInfo container_inspect(const std::string& container);
     std::optional<ContainerInfo> container_find(const std::string& container);

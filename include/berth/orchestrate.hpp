@@ -63,6 +63,15 @@ struct UpOptions {
     bool wait = true;
     std::chrono::seconds wait_timeout{300};
     bool build = false;  ///< rebuild images that have a build section
+    /// Only the asked-for services, not what they depend on (compose --no-deps).
+    bool no_deps = false;
+    /// When a service's container is recreated: when its config changed (the
+    /// default), always (compose --force-recreate), or never: an existing
+    /// container is kept, started if stopped (compose --no-recreate).
+    enum class Recreate { changed, always, never };
+    Recreate recreate = Recreate::changed;
+    /// false: create containers but start none and wait for none (compose --no-start).
+    bool start = true;
     /// Leave what a failed `up` made, for inspection.
     bool keep_on_failure = false;
     std::vector<std::string> services;  ///< empty: all enabled services

@@ -45,6 +45,9 @@ struct ExecOptions {
     std::string user;
     std::string working_dir;
     bool tty = false;
+    /// Start the command and return at once (docker compose exec -d): the
+    /// result then has exit code 0 and no output.
+    bool detach = false;
 };
 
 struct ExecResult {

@@ -12,27 +12,6 @@ namespace berth::cli {
 
 namespace {
 
-constexpr const char* image_usage = R"(usage:
-  berth image bootstrap [--host URI] [--tag REF] [--suite NAME] [--mirror URL] [--force]
-                        [--progress auto|tty|plain|quiet]
-      Make a Debian base image from Debian's packages (debootstrap, as root) and
-      import it; does nothing when the engine has it already. The root
-      filesystem tar is kept in /var/cache/berth for the next engine.
-  berth image build [--host URI] -t REF [--build-arg NAME=VALUE]... [--target STAGE]
-                    [-f FILE] [--no-cache] [--progress auto|tty|plain|quiet] CONTEXT
-      Build an image from a context folder (honouring .dockerignore).
-
-Progress: one line per step (updated in place on a terminal); --progress plain
-prints every line of output. The whole output is kept in a log file under
-~/.local/state/berth/logs, whose path is printed when the work fails.
-)";
-
-std::string take_value(const Arguments& arguments, std::size_t& i) {
-    if (i + 1 >= arguments.size())
-        throw UsageError(arguments[i] + " needs a value");
-    return arguments[++i];
-}
-
 /// Runs work under a progress display, printing the log's tail on failure.
 template <typename Work>
 auto with_display(ProgressDisplay& display, Work work) {
@@ -46,31 +25,20 @@ auto with_display(ProgressDisplay& display, Work work) {
     }
 }
 
-int bootstrap(const Arguments& arguments) {
+int bootstrap(const ParsedOptions& parsed) {
+    if (!parsed.operands.empty())
+        throw CommandLineError("image bootstrap",
+                               "image bootstrap: unexpected '" + parsed.operands[0] + "'");
     DiscoveryOptions discovery;
+    if (auto host = parsed.value("--host"))
+        discovery.explicit_endpoint = *host;
     BaseImageOptions options;
     options.cache_dir = default_base_image_cache();
-    ProgressMode progress_mode = ProgressMode::automatic;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& argument = arguments[i];
-        if (argument == "--progress") {
-            progress_mode = parse_progress_mode(take_value(arguments, i));
-        } else if (argument == "--host") {
-            discovery.explicit_endpoint = take_value(arguments, i);
-        } else if (argument == "--tag") {
-            options.reference = take_value(arguments, i);
-        } else if (argument == "--suite") {
-            options.suite = take_value(arguments, i);
-        } else if (argument == "--mirror") {
-            options.mirror = take_value(arguments, i);
-        } else if (argument == "--force") {
-            options.force = true;
-        } else {
-            std::cerr << "berth image bootstrap: unknown option '" << argument << "'\n"
-                      << image_usage;
-            return 2;
-        }
-    }
+    options.reference = parsed.value("--tag").value_or(options.reference);
+    options.suite = parsed.value("--suite").value_or(options.suite);
+    options.mirror = parsed.value("--mirror").value_or(options.mirror);
+    options.force = parsed.has("--force");
+    ProgressMode progress_mode = parse_progress_mode(parsed.value("--progress").value_or("auto"));
     Engine engine = discover_engine(discovery);
     ProgressDisplay display(progress_mode, "image-bootstrap");
     display.event(options.reference, "Preparing", "");
@@ -95,41 +63,26 @@ int bootstrap(const Arguments& arguments) {
     return 0;
 }
 
-int build(const Arguments& arguments) {
+int build(const ParsedOptions& parsed) {
+    if (parsed.operands.size() != 1)
+        throw CommandLineError("image build", "image build: needs one context folder");
     DiscoveryOptions discovery;
+    if (auto host = parsed.value("--host"))
+        discovery.explicit_endpoint = *host;
     BuildOptions options;
-    ProgressMode progress_mode = ProgressMode::automatic;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& argument = arguments[i];
-        if (argument == "--progress") {
-            progress_mode = parse_progress_mode(take_value(arguments, i));
-        } else if (argument == "--host") {
-            discovery.explicit_endpoint = take_value(arguments, i);
-        } else if (argument == "-t" || argument == "--tag") {
-            options.tags.push_back(take_value(arguments, i));
-        } else if (argument == "--build-arg") {
-            std::string pair = take_value(arguments, i);
-            auto equals = pair.find('=');
-            if (equals == std::string::npos)
-                throw UsageError("--build-arg wants NAME=VALUE, got " + pair);
-            options.build_args[pair.substr(0, equals)] = pair.substr(equals + 1);
-        } else if (argument == "--target") {
-            options.target = take_value(arguments, i);
-        } else if (argument == "-f" || argument == "--file") {
-            options.dockerfile = take_value(arguments, i);
-        } else if (argument == "--no-cache") {
-            options.no_cache = true;
-        } else if (!argument.empty() && argument[0] != '-' && options.context_dir.empty()) {
-            options.context_dir = argument;
-        } else {
-            std::cerr << "berth image build: unexpected '" << argument << "'\n" << image_usage;
-            return 2;
-        }
+    options.context_dir = parsed.operands[0];
+    options.tags = parsed.values("--tag");
+    for (const auto& pair : parsed.values("--build-arg")) {
+        auto equals = pair.find('=');
+        if (equals == std::string::npos)
+            throw CommandLineError("image build",
+                                   "image build: --build-arg wants NAME=VALUE, not '" + pair + "'");
+        options.build_args[pair.substr(0, equals)] = pair.substr(equals + 1);
     }
-    if (options.context_dir.empty()) {
-        std::cerr << "berth image build: no context folder given\n" << image_usage;
-        return 2;
-    }
+    options.target = parsed.value("--target").value_or("");
+    options.dockerfile = parsed.value("--file").value_or(options.dockerfile);
+    options.no_cache = parsed.has("--no-cache");
+    ProgressMode progress_mode = parse_progress_mode(parsed.value("--progress").value_or("auto"));
     Engine engine = discover_engine(discovery);
     std::string task = options.tags.empty() ? options.context_dir : options.tags.front();
     ProgressDisplay display(progress_mode, "image-build");
@@ -146,18 +99,44 @@ int build(const Arguments& arguments) {
 
 }  // namespace
 
-int image_command(const Arguments& arguments) {
-    if (arguments.empty() || arguments[0] == "--help" || arguments[0] == "-h") {
-        std::cout << image_usage;
-        return arguments.empty() ? 2 : 0;
-    }
-    Arguments rest(arguments.begin() + 1, arguments.end());
-    if (arguments[0] == "bootstrap")
-        return bootstrap(rest);
-    if (arguments[0] == "build")
-        return build(rest);
-    std::cerr << "berth image: unknown sub-command '" << arguments[0] << "'\n" << image_usage;
-    return 2;
+std::vector<Command> image_commands() {
+    const OptionSpec host{{"-H", "--host"}, "URI", "Engine to use (unix:///path, tcp://host:port)"};
+    const OptionSpec progress{
+        {"--progress"}, "MODE", "auto, tty, plain (every line of output) or quiet"};
+    const std::string log_note =
+        "The whole output is kept in a log file under ~/.local/state/berth/logs, whose path\n"
+        "is printed when the work fails.\n";
+    return {
+        {{"image bootstrap",
+          "",
+          "Make a Debian base image from Debian's packages (debootstrap, as root) and\n"
+          "import it; does nothing when the engine has it already. The root filesystem\n"
+          "tar is kept in /var/cache/berth for the next engine.",
+          {host,
+           {{"--tag"}, "REF", "The image's name"},
+           {{"--suite"}, "NAME", "Debian suite (default bookworm)"},
+           {{"--mirror"}, "URL", "Debian mirror"},
+           {{"--force"}, "", "Make it again even when the engine has it"},
+           progress},
+          false,
+          log_note},
+         bootstrap},
+        {{"image build",
+          "CONTEXT",
+          "Build an image from a context folder (honouring .dockerignore).",
+          {host,
+           {{"-t", "--tag"}, "REF", "Name the image (repeatable)"},
+           {{"--build-arg"}, "NAME=VALUE", "A build argument (repeatable)"},
+           {{"--target"}, "STAGE", "Build up to this stage"},
+           {{"-f", "--file"},
+            "FILE",
+            "Containerfile, relative to the context (default: Containerfile, else Dockerfile)"},
+           {{"--no-cache"}, "", "Do not use the build cache"},
+           progress},
+          false,
+          log_note},
+         build},
+    };
 }
 
 }  // namespace berth::cli

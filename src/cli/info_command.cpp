@@ -15,16 +15,6 @@ namespace berth::cli {
 
 namespace {
 
-constexpr const char* info_usage = R"(usage: berth info [--host URI] [--all] [--json]
-       berth info -f FILE | -p NAME [--host URI]     (a running stack, as JSON)
-
-Shows the engine berth would use (the first that answers, in discovery order).
-  --host URI   use this engine (unix:///path or tcp://host:port)
-  --all        probe every known place, including each user's rootless Podman
-               socket under /run/user, and show every engine that answers
-  --json       print JSON instead of a table
-)";
-
 nlohmann::json describe(const BackendInfo& backend, const std::string& source) {
     return {{"source", source},
             {"endpoint", backend.endpoint},
@@ -71,11 +61,11 @@ std::vector<Candidate> every_known_place(const DiscoveryOptions& options) {
     return places;
 }
 
-}  // namespace
-
-int info_command(const Arguments& given) {
+int info(const ParsedOptions& parsed) {
     // With a project (-f or -p), the info is the running stack's.
-    ProjectArguments project = parse_project_arguments(given);
+    ProjectArguments project = project_arguments(parsed);
+    if (!parsed.operands.empty())
+        throw CommandLineError("info", "info: unexpected '" + parsed.operands[0] + "'");
     if (!project.load.files.empty() || project.load.project_name) {
         std::string name = project_name(project);
         Engine engine = discover_engine(project.discovery);
@@ -86,24 +76,9 @@ int info_command(const Arguments& given) {
         std::cout << stack_json(name, engine, services).dump(2) << "\n";
         return 0;
     }
-    const Arguments& arguments = project.rest;
     DiscoveryOptions options = project.discovery;
-    bool all = false;
-    bool json = false;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& argument = arguments[i];
-        if (argument == "--all") {
-            all = true;
-        } else if (argument == "--json") {
-            json = true;
-        } else if (argument == "--help" || argument == "-h") {
-            std::cout << info_usage;
-            return 0;
-        } else {
-            std::cerr << "berth info: unknown option '" << argument << "'\n" << info_usage;
-            return 2;
-        }
-    }
+    bool all = parsed.has("--all");
+    bool json = parsed.has("--json");
 
     nlohmann::json engines = nlohmann::json::array();
     bool picked = false;
@@ -146,6 +121,22 @@ int info_command(const Arguments& given) {
         }
     }
     return 0;
+}
+
+}  // namespace
+
+Command info_command() {
+    return {{"info", "",
+             "Shows the engine berth would use (the first that answers, in discovery order);\n"
+             "with -f FILE or -p NAME, the running stack as JSON.",
+             std::vector<OptionSpec>{
+                 {{"--all"},
+                  "",
+                  "Probe every known place, including each user's rootless Podman socket under "
+                  "/run/user, and show every engine that answers"},
+                 {{"--json"}, "", "Print JSON instead of a table"},
+             } + project_options()},
+            info};
 }
 
 }  // namespace berth::cli

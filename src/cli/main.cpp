@@ -1,11 +1,17 @@
-// The `berth` command: shaped like `docker compose`, talking to the engine API.
+// The `berth` command: shaped like `docker compose`, talking to the engine
+// API. Under the name `docker-compose` (or as `berth compose`) it takes
+// docker-compose's own command line instead (compat/).
 
 #include "commands.hpp"
+#include "project_arguments.hpp"
 
 #include <berth/errors.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
-#include <map>
+
+namespace berth::cli {
 
 namespace {
 
@@ -16,12 +22,13 @@ Bring up container stacks for test harnesses through the Docker or Podman API.
 Commands:
   info      Show the engines berth can reach (backend, API version, rootless)
   config    Validate a compose project and print it resolved
-  image     Make the registry-free Debian base image; build images
+  image     Make the registry-free Debian base image (image bootstrap); build images (image build)
   up        Create and start the project's services, waiting for their health
   down      Stop and remove the project's containers and networks (-v: volumes)
   ps        List the project's containers
-  logs      Show a service's output
+  logs      Show services' output
   exec      Run a command in a service's container
+  compose   docker-compose's command line (`berth compose --help`)
 
 Project options (before or after the command): -f FILE, -p NAME, --profile P,
 --env-file FILE, --project-directory DIR, --host URI.
@@ -29,10 +36,46 @@ Project options (before or after the command): -f FILE, -p NAME, --profile P,
 Run `berth COMMAND --help` for a command's options.
 )";
 
-}  // namespace
+std::vector<Command> berth_commands() {
+    std::vector<Command> commands = stack_commands();
+    commands.push_back(info_command());
+    commands.push_back(config_command());
+    for (auto& command : image_commands())
+        commands.push_back(command);
+    commands.push_back(watchdog_command());
+    return commands;
+}
 
-int main(int argc, char** argv) {
-    std::vector<std::string> arguments(argv + 1, argv + argc);
+/// Whether an option word before the command takes the next word as its
+/// value, by the tables of every command (project options and, as berth
+/// always allowed, a command's own such as `berth --json up`).
+bool takes_next_word(const std::vector<Command>& commands, const std::string& word) {
+    if (word.find('=') != std::string::npos)
+        return false;
+    for (const auto& command : commands) {
+        for (const auto& option : command.spec.options) {
+            if (std::find(option.names.begin(), option.names.end(), word) != option.names.end())
+                return !option.value_name.empty();
+        }
+    }
+    throw CommandLineError("", "berth: unknown option '" + word + "' before the command");
+}
+
+/// `berth -f x.yml up` as docker compose has it: options before the command
+/// name go after it, to be read with the command's own.
+Arguments leading_options_after_command(const std::vector<Command>& commands, Arguments arguments) {
+    std::size_t index = 0;
+    while (index < arguments.size() && arguments[index].rfind('-', 0) == 0)
+        index += takes_next_word(commands, arguments[index]) ? 2 : 1;
+    if (index >= arguments.size())
+        throw CommandLineError("", "berth: no command given");
+    auto split = arguments.begin() + static_cast<std::ptrdiff_t>(index);
+    Arguments reordered(split, arguments.end());
+    reordered.insert(reordered.begin() + 1, arguments.begin(), split);
+    return reordered;
+}
+
+int berth_main(Arguments arguments) {
     if (arguments.empty() || arguments[0] == "--help" || arguments[0] == "-h") {
         std::cout << usage;
         return arguments.empty() ? 2 : 0;
@@ -41,44 +84,72 @@ int main(int argc, char** argv) {
         std::cout << "berth 0.1.0\n";
         return 0;
     }
-    // `berth -f x.yml up` as docker compose has it: options before the
-    // command name go to the command.
-    std::vector<std::string> leading;
-    while (!arguments.empty() && arguments[0].rfind('-', 0) == 0) {
-        leading.push_back(arguments[0]);
-        arguments.erase(arguments.begin());
-        bool takes_value = leading.back().find('=') == std::string::npos &&
-                           leading.back() != "--json" && leading.back() != "-q";
-        if (takes_value && !arguments.empty()) {
-            leading.push_back(arguments[0]);
-            arguments.erase(arguments.begin());
+    auto commands = berth_commands();
+    try {
+        arguments = leading_options_after_command(commands, std::move(arguments));
+    } catch (const CommandLineError& error) {
+        std::cerr << error.what() << "\n" << usage;
+        return 2;
+    }
+    if (arguments[0] == "compose")
+        return compat_main("berth compose", Arguments(arguments.begin() + 1, arguments.end()));
+    std::string name = arguments[0];
+    std::size_t consumed = 1;
+    if (name == "image" && arguments.size() > 1 && arguments[1].rfind('-', 0) != 0) {
+        name += " " + arguments[1];
+        consumed = 2;
+    }
+    for (const auto& command : commands) {
+        if (command.spec.name == name) {
+            return run_command(command, "berth",
+                               Arguments(arguments.begin() + static_cast<std::ptrdiff_t>(consumed),
+                                         arguments.end()));
         }
     }
-    if (arguments.empty()) {
-        std::cerr << "berth: no command given\n" << usage;
-        return 2;
+    if (name == "image") {
+        bool help = arguments.size() > 1 && (arguments[1] == "--help" || arguments[1] == "-h");
+        (help ? std::cout : std::cerr)
+            << "usage: berth image bootstrap [OPTIONS]\n       berth image build [OPTIONS] "
+               "CONTEXT\n"
+            << "Run `berth image bootstrap --help` or `berth image build --help` for more.\n";
+        return help ? 0 : 2;
     }
-    arguments.insert(arguments.begin() + 1, leading.begin(), leading.end());
-    const std::map<std::string, int (*)(const berth::cli::Arguments&)> commands = {
-        {"info", berth::cli::info_command},         {"config", berth::cli::config_command},
-        {"image", berth::cli::image_command},       {"up", berth::cli::up_command},
-        {"down", berth::cli::down_command},         {"ps", berth::cli::ps_command},
-        {"logs", berth::cli::logs_command},         {"exec", berth::cli::exec_command},
-        {"watchdog", berth::cli::watchdog_command},
-    };
-    auto command = commands.find(arguments[0]);
-    if (command == commands.end()) {
-        std::cerr << "berth: unknown command '" << arguments[0] << "'\n" << usage;
-        return 2;
-    }
+    std::cerr << "berth: unknown command '" << name << "'\n" << usage;
+    return 2;
+}
+
+}  // namespace
+
+int run_command(const Command& command, const std::string& program, const Arguments& arguments) {
+    const std::string label = program + " " + command.spec.name;
     try {
-        return command->second(berth::cli::Arguments(arguments.begin() + 1, arguments.end()));
-    } catch (const berth::Error& error) {
-        std::cerr << "berth " << arguments[0] << ": " << error.what() << "\n";
+        ParsedOptions parsed = parse_options(command.spec, arguments);
+        if (parsed.help) {
+            std::cout << help_text(command.spec, program);
+            return 0;
+        }
+        return command.run(parsed);
+    } catch (const CommandLineError& error) {
+        std::cerr << program << " " << error.what() << "\n"
+                  << usage_line(command.spec, program) << "Run `" << label
+                  << " --help` for its options.\n";
+        return 2;
+    } catch (const Error& error) {
+        std::cerr << label << ": " << error.what() << "\n";
         return 1;
     } catch (const std::exception& error) {
         // File system and allocation failures: still a message, not an abort.
-        std::cerr << "berth " << arguments[0] << ": " << error.what() << "\n";
+        std::cerr << label << ": " << error.what() << "\n";
         return 1;
     }
+}
+
+}  // namespace berth::cli
+
+int main(int argc, char** argv) {
+    berth::cli::Arguments arguments(argv + 1, argv + argc);
+    std::string invoked_as = std::filesystem::path(argc > 0 ? argv[0] : "berth").filename();
+    if (invoked_as == "docker-compose")
+        return berth::cli::compat_main("docker-compose", arguments);
+    return berth::cli::berth_main(arguments);
 }

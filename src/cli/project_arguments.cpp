@@ -4,42 +4,30 @@
 
 namespace berth::cli {
 
-ProjectArguments parse_project_arguments(const Arguments& arguments) {
-    ProjectArguments parsed;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& argument = arguments[i];
-        auto value_of = [&](const std::string& long_name, const std::string& short_name,
-                            std::string& value) {
-            if (argument == long_name || (!short_name.empty() && argument == short_name)) {
-                if (i + 1 >= arguments.size())
-                    throw UsageError(argument + " needs a value");
-                value = arguments[++i];
-                return true;
-            }
-            if (argument.rfind(long_name + "=", 0) == 0) {
-                value = argument.substr(long_name.size() + 1);
-                return true;
-            }
-            return false;
-        };
-        std::string value;
-        if (value_of("--file", "-f", value)) {
-            parsed.load.files.push_back(value);
-        } else if (value_of("--project-name", "-p", value)) {
-            parsed.load.project_name = value;
-        } else if (value_of("--profile", "", value)) {
-            parsed.load.profiles.push_back(value);
-        } else if (value_of("--env-file", "", value)) {
-            parsed.load.env_file = value;
-        } else if (value_of("--project-directory", "", value)) {
-            parsed.load.working_directory = value;
-        } else if (value_of("--host", "-H", value)) {
-            parsed.discovery.explicit_endpoint = value;
-        } else {
-            parsed.rest.push_back(argument);
-        }
-    }
-    return parsed;
+std::vector<OptionSpec> project_options() {
+    return {
+        {{"-f", "--file"}, "FILE", "Compose file (repeatable; later files merge over earlier)"},
+        {{"-p", "--project-name"}, "NAME", "Project name (default: the files' folder)"},
+        {{"--profile"}, "PROFILE", "Enable services of this profile (repeatable)"},
+        {{"--env-file"}, "FILE", "Variables for interpolation (default: .env)"},
+        {{"--project-directory"}, "DIR", "Folder relative paths start from"},
+        {{"-H", "--host"}, "URI", "Engine to use (unix:///path, tcp://host:port)"},
+    };
+}
+
+ProjectArguments project_arguments(const ParsedOptions& parsed) {
+    ProjectArguments arguments;
+    arguments.load.files = parsed.values("--file");
+    if (auto name = parsed.value("--project-name"))
+        arguments.load.project_name = *name;
+    arguments.load.profiles = parsed.values("--profile");
+    if (auto file = parsed.value("--env-file"))
+        arguments.load.env_file = *file;
+    if (auto folder = parsed.value("--project-directory"))
+        arguments.load.working_directory = *folder;
+    if (auto host = parsed.value("--host"))
+        arguments.discovery.explicit_endpoint = *host;
+    return arguments;
 }
 
 std::string project_name(const ProjectArguments& arguments) {

@@ -2,12 +2,11 @@
 // The options every project command shares with `docker compose`: which
 // files, which project, which engine.
 
-#include "commands.hpp"
+#include "options.hpp"
 
 #include <berth/compose/loader.hpp>
 #include <berth/discovery.hpp>
 
-#include <functional>
 #include <string>
 
 namespace berth::cli {
@@ -15,12 +14,14 @@ namespace berth::cli {
 struct ProjectArguments {
     compose::LoadOptions load;
     DiscoveryOptions discovery;
-    Arguments rest;  ///< what the command itself has to read
 };
 
-/// Takes -f/--file, -p/--project-name, --profile, --env-file,
-/// --project-directory and --host (also as --name=value) out of arguments.
-ProjectArguments parse_project_arguments(const Arguments& arguments);
+/// -f/--file, -p/--project-name, --profile, --env-file, --project-directory
+/// and -H/--host, for a command's option table.
+std::vector<OptionSpec> project_options();
+
+/// The project options a command line gave.
+ProjectArguments project_arguments(const ParsedOptions& parsed);
 
 /// The project's name without loading it when only the name is needed
 /// (down, ps): -p, else COMPOSE_PROJECT_NAME, else the loaded files'.

@@ -83,43 +83,25 @@ void print_table(const std::vector<ServiceStatus>& services) {
     }
 }
 
-int up(const Arguments& arguments) {
-    ProjectArguments parsed = parse_project_arguments(arguments);
+ProgressMode progress_option(const ParsedOptions& parsed) {
+    auto mode = parsed.value("--progress");
+    return mode ? parse_progress_mode(*mode) : ProgressMode::automatic;
+}
+
+int up(const ParsedOptions& parsed) {
+    ProjectArguments arguments = project_arguments(parsed);
     UpOptions options;
-    bool json = false;
-    bool quiet = false;
-    ProgressMode progress_mode = ProgressMode::automatic;
-    for (std::size_t i = 0; i < parsed.rest.size(); ++i) {
-        const std::string& argument = parsed.rest[i];
-        if (argument == "--progress" && i + 1 < parsed.rest.size()) {
-            progress_mode = parse_progress_mode(parsed.rest[++i]);
-        } else if (argument.rfind("--progress=", 0) == 0) {
-            progress_mode = parse_progress_mode(argument.substr(11));
-        } else if (argument == "-d" || argument == "--detach") {
-            // berth never attaches; accepted for docker compose habits.
-        } else if (argument == "--wait") {
-            options.wait = true;
-        } else if (argument == "--no-wait") {
-            options.wait = false;
-        } else if (argument == "--wait-timeout" && i + 1 < parsed.rest.size()) {
-            options.wait_timeout = std::chrono::seconds(std::stoi(parsed.rest[++i]));
-        } else if (argument == "--build") {
-            options.build = true;
-        } else if (argument == "--keep-on-failure") {
-            options.keep_on_failure = true;
-        } else if (argument == "--json") {
-            json = true;
-        } else if (argument == "-q" || argument == "--quiet") {
-            quiet = true;
-        } else if (!argument.empty() && argument[0] != '-') {
-            options.services.push_back(argument);
-        } else {
-            std::cerr << "berth up: unknown option '" << argument << "'\n" << up_usage;
-            return 2;
-        }
-    }
-    compose::Project project = compose::load_project(parsed.load);
-    Engine engine = discover_engine(parsed.discovery);
+    options.wait = !parsed.has("--no-wait");
+    if (auto seconds = parsed.number("--wait-timeout"))
+        options.wait_timeout = std::chrono::seconds(*seconds);
+    options.build = parsed.has("--build");
+    options.keep_on_failure = parsed.has("--keep-on-failure");
+    options.services = parsed.operands;
+    bool json = parsed.has("--json");
+    bool quiet = parsed.has("--quiet");
+    ProgressMode progress_mode = progress_option(parsed);
+    compose::Project project = compose::load_project(arguments.load);
+    Engine engine = discover_engine(arguments.discovery);
     ProgressDisplay display(quiet ? ProgressMode::quiet : progress_mode, "up-" + project.name);
     options.progress = [&display](const ServiceEvent& event) { display.event(event); };
     options.output = [&display](const std::string& task, const Progress& line) {
@@ -127,7 +109,7 @@ int up(const Arguments& arguments) {
     };
     UpResult result;
     try {
-        result = up(engine, project, options);
+        result = berth::up(engine, project, options);
     } catch (const Error&) {
         display.report_failure();
         throw;
@@ -147,51 +129,41 @@ int up(const Arguments& arguments) {
     return 0;
 }
 
-int down(const Arguments& arguments) {
-    ProjectArguments parsed = parse_project_arguments(arguments);
+int down(const ParsedOptions& parsed) {
+    ProjectArguments arguments = project_arguments(parsed);
+    if (!parsed.operands.empty())
+        throw CommandLineError("down", "down: takes no services, got '" + parsed.operands[0] + "'");
     DownOptions options;
-    for (std::size_t i = 0; i < parsed.rest.size(); ++i) {
-        const std::string& argument = parsed.rest[i];
-        if (argument == "-v" || argument == "--volumes") {
-            options.remove_volumes = true;
-        } else if ((argument == "-t" || argument == "--timeout") && i + 1 < parsed.rest.size()) {
-            options.timeout = std::chrono::seconds(std::stoi(parsed.rest[++i]));
-        } else {
-            std::cerr << "berth down: unknown option '" << argument << "'\n" << down_usage;
-            return 2;
-        }
-    }
+    options.remove_volumes = parsed.has("--volumes");
+    if (auto seconds = parsed.number("--timeout"))
+        options.timeout = std::chrono::seconds(*seconds);
     // The files, when they load, give the stop order; without them the
     // labels alone are enough to take the project away.
     std::optional<compose::Project> project;
     try {
-        project = compose::load_project(parsed.load);
+        project = compose::load_project(arguments.load);
     } catch (const Error& error) {
-        if (!parsed.load.project_name)
+        if (!arguments.load.project_name)
             throw;
     }
-    std::string name = project ? project->name : project_name(parsed);
-    Engine engine = discover_engine(parsed.discovery);
-    down(engine, name, project ? &*project : nullptr, options);
+    std::string name = project ? project->name : project_name(arguments);
+    Engine engine = discover_engine(arguments.discovery);
+    berth::down(engine, name, project ? &*project : nullptr, options);
     std::cerr << "project " << name << " is down\n";
     return 0;
 }
 
-int ps(const Arguments& arguments) {
-    ProjectArguments parsed = parse_project_arguments(arguments);
-    bool json = false;
-    for (const auto& argument : parsed.rest) {
-        if (argument == "--json" || argument == "--format=json") {
-            json = true;
-        } else if (argument != "-a" && argument != "--all") {
-            std::cerr << "berth ps: unknown option '" << argument << "'\n";
-            return 2;
-        }
-    }
-    std::string name = project_name(parsed);
-    Engine engine = discover_engine(parsed.discovery);
-    auto services = ps(engine, name);
-    if (json) {
+int ps(const ParsedOptions& parsed) {
+    ProjectArguments arguments = project_arguments(parsed);
+    std::string format = parsed.value("--format").value_or(parsed.has("--json") ? "json" : "table");
+    if (format != "json" && format != "table")
+        throw CommandLineError("ps", "ps: --format takes json or table, not '" + format + "'");
+    if (!parsed.operands.empty())
+        throw CommandLineError("ps", "ps: takes no services, got '" + parsed.operands[0] + "'");
+    std::string name = project_name(arguments);
+    Engine engine = discover_engine(arguments.discovery);
+    auto services = berth::ps(engine, name);
+    if (format == "json") {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& status : services)
             list.push_back(status_json(status));
@@ -202,29 +174,17 @@ int ps(const Arguments& arguments) {
     return 0;
 }
 
-int logs(const Arguments& arguments) {
-    ProjectArguments parsed = parse_project_arguments(arguments);
+int logs(const ParsedOptions& parsed) {
+    ProjectArguments arguments = project_arguments(parsed);
     LogOptions options;
-    std::vector<std::string> services;
-    for (std::size_t i = 0; i < parsed.rest.size(); ++i) {
-        const std::string& argument = parsed.rest[i];
-        if (argument == "-f" || argument == "--follow") {
-            options.follow = true;
-        } else if (argument == "-t" || argument == "--timestamps") {
-            options.timestamps = true;
-        } else if ((argument == "-n" || argument == "--tail") && i + 1 < parsed.rest.size()) {
-            options.tail = std::stoi(parsed.rest[++i]);
-        } else if (!argument.empty() && argument[0] != '-') {
-            services.push_back(argument);
-        } else {
-            std::cerr << "berth logs: unknown option '" << argument << "'\n";
-            return 2;
-        }
-    }
-    std::string name = project_name(parsed);
-    Engine engine = discover_engine(parsed.discovery);
+    options.follow = parsed.has("--follow");
+    options.timestamps = parsed.has("--timestamps");
+    options.tail = parsed.number("--tail");
+    std::vector<std::string> services = parsed.operands;
+    std::string name = project_name(arguments);
+    Engine engine = discover_engine(arguments.discovery);
     if (services.empty()) {
-        for (const auto& status : ps(engine, name))
+        for (const auto& status : berth::ps(engine, name))
             services.push_back(status.service);
     }
     for (const auto& service : services) {
@@ -238,47 +198,22 @@ int logs(const Arguments& arguments) {
     return 0;
 }
 
-int exec(const Arguments& arguments) {
-    // Options end at the service name; everything after it is the command.
-    Arguments own;
-    Arguments command;
-    std::string service;
+int exec(const ParsedOptions& parsed) {
+    if (parsed.operands.size() < 2)
+        throw CommandLineError("exec", "exec: needs a service and a command");
+    ProjectArguments arguments = project_arguments(parsed);
     ExecOptions options;
-    for (std::size_t i = 0; i < arguments.size(); ++i) {
-        const std::string& argument = arguments[i];
-        if (!service.empty()) {
-            command.push_back(argument);
-        } else if ((argument == "-u" || argument == "--user") && i + 1 < arguments.size()) {
-            options.user = arguments[++i];
-        } else if ((argument == "-w" || argument == "--workdir") && i + 1 < arguments.size()) {
-            options.working_dir = arguments[++i];
-        } else if ((argument == "-e" || argument == "--env") && i + 1 < arguments.size()) {
-            std::string pair = arguments[++i];
-            auto equals = pair.find('=');
-            options.environment[pair.substr(0, equals)] =
-                equals == std::string::npos ? "" : pair.substr(equals + 1);
-        } else if (argument == "-T") {
-            // berth never allocates a terminal.
-        } else if (argument.rfind('-', 0) == 0 && i + 1 < arguments.size() &&
-                   (argument == "-f" || argument == "--file" || argument == "-p" ||
-                    argument == "--project-name" || argument == "--host" || argument == "-H" ||
-                    argument == "--env-file" || argument == "--profile" ||
-                    argument == "--project-directory")) {
-            own.push_back(argument);
-            own.push_back(arguments[++i]);
-        } else if (argument.rfind('-', 0) == 0) {
-            own.push_back(argument);
-        } else {
-            service = argument;
-        }
+    options.user = parsed.value("--user").value_or("");
+    options.working_dir = parsed.value("--workdir").value_or("");
+    for (const auto& pair : parsed.values("--env")) {
+        auto equals = pair.find('=');
+        options.environment[pair.substr(0, equals)] =
+            equals == std::string::npos ? "" : pair.substr(equals + 1);
     }
-    if (service.empty() || command.empty()) {
-        std::cerr << "usage: berth exec [OPTIONS] SERVICE COMMAND [ARG...]\n";
-        return 2;
-    }
-    ProjectArguments parsed = parse_project_arguments(own);
-    std::string name = project_name(parsed);
-    Engine engine = discover_engine(parsed.discovery);
+    const std::string& service = parsed.operands[0];
+    std::vector<std::string> command(parsed.operands.begin() + 1, parsed.operands.end());
+    std::string name = project_name(arguments);
+    Engine engine = discover_engine(arguments.discovery);
     ExecResult result =
         engine.exec(service_status(engine, name, service).container_id, command, options);
     std::cout << result.stdout_text;
@@ -286,22 +221,64 @@ int exec(const Arguments& arguments) {
     return result.exit_code;
 }
 
+/// The project options without one short spelling a command uses for
+/// something else (logs -f is --follow, as in docker compose).
+std::vector<OptionSpec> project_options_without(const std::string& spelling) {
+    auto options = project_options();
+    for (auto& option : options)
+        std::erase(option.names, spelling);
+    return options;
+}
+
 }  // namespace
 
-int up_command(const Arguments& arguments) {
-    return up(arguments);
-}
-int down_command(const Arguments& arguments) {
-    return down(arguments);
-}
-int ps_command(const Arguments& arguments) {
-    return ps(arguments);
-}
-int logs_command(const Arguments& arguments) {
-    return logs(arguments);
-}
-int exec_command(const Arguments& arguments) {
-    return exec(arguments);
+std::vector<Command> stack_commands() {
+    const std::string progress_help = "auto, tty, plain or quiet (see README)";
+    return {
+        {{"up", "[SERVICE...]",
+          "Create and start the project's services level by level, waiting for their health.",
+          std::vector<OptionSpec>{
+              {{"--wait"}, "", "Wait for running and healthy (the default)"},
+              {{"--no-wait"}, "", "Return once every container is started"},
+              {{"--wait-timeout"}, "SECONDS", "Give up waiting after this long (default 300)"},
+              {{"--build"}, "", "Rebuild images that have a build section"},
+              {{"--keep-on-failure"}, "", "Leave what a failed up made, for inspection"},
+              {{"--json"}, "", "Print the stack as JSON (README: JSON schema)"},
+              {{"-q", "--quiet"}, "", "Print nothing but errors"},
+              {{"--progress"}, "MODE", progress_help},
+              {{"-d", "--detach"}, "", "Accepted for docker compose habits: berth never attaches"},
+          } + project_options()},
+         up},
+        {{"down", "", "Stop and remove the project's containers and networks.",
+          std::vector<OptionSpec>{
+              {{"-v", "--volumes"}, "", "Also remove the project's named volumes"},
+              {{"-t", "--timeout"}, "SECONDS", "Stop timeout (default: each service's own)"},
+          } + project_options()},
+         down},
+        {{"ps", "", "List the project's containers.",
+          std::vector<OptionSpec>{
+              {{"-a", "--all"}, "", "Stopped containers too (berth always lists them)"},
+              {{"--json"}, "", "Print JSON (same as --format json)"},
+              {{"--format"}, "FORMAT", "table or json"},
+          } + project_options()},
+         ps},
+        {{"logs", "[SERVICE...]", "Show the output of services (all of them by default).",
+          std::vector<OptionSpec>{
+              {{"-f", "--follow"}, "", "Keep following the output"},
+              {{"-t", "--timestamps"}, "", "Prefix each line with its time"},
+              {{"-n", "--tail"}, "N", "Only the last N lines"},
+          } + project_options_without("-f")},
+         logs},
+        {{"exec", "SERVICE COMMAND [ARG...]", "Run a command in a service's container.",
+          std::vector<OptionSpec>{
+              {{"-u", "--user"}, "USER", "Run as this user"},
+              {{"-w", "--workdir"}, "DIR", "Run in this folder"},
+              {{"-e", "--env"}, "KEY=VALUE", "Set a variable (repeatable)"},
+              {{"-T", "--no-TTY"}, "", "No terminal (berth never allocates one)"},
+          } + project_options(),
+          true},
+         exec},
+    };
 }
 
 }  // namespace berth::cli

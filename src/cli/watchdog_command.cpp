@@ -5,29 +5,30 @@
 
 #include <berth/fixture.hpp>
 
-#include <iostream>
-
 namespace berth::cli {
 
-int watchdog_command(const Arguments& arguments) {
-    int descriptor = -1;
-    std::string endpoint;
-    std::string project;
-    for (std::size_t i = 0; i + 1 < arguments.size(); i += 2) {
-        if (arguments[i] == "--fd") {
-            descriptor = std::stoi(arguments[i + 1]);
-        } else if (arguments[i] == "--host") {
-            endpoint = arguments[i + 1];
-        } else if (arguments[i] == "-p") {
-            project = arguments[i + 1];
-        }
-    }
-    if (descriptor < 0 || endpoint.empty() || project.empty()) {
-        std::cerr
-            << "usage: berth watchdog --fd N --host URI -p PROJECT (started by test fixtures)\n";
-        return 2;
-    }
-    return run_watchdog(descriptor, endpoint, project);
+namespace {
+
+int watchdog(const ParsedOptions& parsed) {
+    auto descriptor = parsed.number("--fd");
+    auto endpoint = parsed.value("--host");
+    auto project = parsed.value("--project-name");
+    if (!descriptor || !endpoint || !project || !parsed.operands.empty())
+        throw CommandLineError("watchdog", "watchdog: needs --fd, --host and -p, and nothing else");
+    return run_watchdog(*descriptor, *endpoint, *project);
+}
+
+}  // namespace
+
+Command watchdog_command() {
+    return {{"watchdog",
+             "",
+             "Started by test fixtures: takes the project down when the fixture's process\n"
+             "dies (the read end of a pipe, descriptor N, sees end of file).",
+             {{{"--fd"}, "N", "The pipe's read end, inherited from the fixture"},
+              {{"--host"}, "URI", "The engine the project runs on"},
+              {{"-p", "--project-name"}, "NAME", "The project to take down"}}},
+            watchdog};
 }
 
 }  // namespace berth::cli

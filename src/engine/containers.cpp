@@ -322,6 +322,42 @@ void Engine::container_kill(const std::string& container, const std::string& sig
     state_->send(request);
 }
 
+void Engine::container_pause(const std::string& container) {
+    state_->send(state_->request("POST",
+                                 state_->api("/containers/" + path_segment(container) + "/pause"),
+                                 "pause container", container));
+}
+
+void Engine::container_unpause(const std::string& container) {
+    state_->send(state_->request("POST",
+                                 state_->api("/containers/" + path_segment(container) + "/unpause"),
+                                 "unpause container", container));
+}
+
+ProcessList Engine::container_top(const std::string& container) {
+    // Podman 4's compat endpoint answers 200 with an empty body; its libpod
+    // endpoint answers (with its own descriptors: USER, PID, ..., COMMAND).
+    bool podman = state_->backend.kind == BackendKind::podman;
+    std::string path = "/containers/" + path_segment(container) + "/top";
+    auto request = state_->request("GET", podman ? state_->libpod(path) : state_->api(path),
+                                   "list processes of container", container);
+    if (podman)
+        request.query.emplace_back("stream", "false");
+    else
+        request.query.emplace_back("ps_args", "-ef");  // Docker runs ps on the host
+    auto answer = state_->send_json(request);
+    ProcessList list;
+    for (const auto& title : answer.value("Titles", nlohmann::json::array()))
+        list.titles.push_back(title.get<std::string>());
+    for (const auto& row : answer.value("Processes", nlohmann::json::array())) {
+        std::vector<std::string> process;
+        for (const auto& cell : row)
+            process.push_back(cell.is_string() ? cell.get<std::string>() : cell.dump());
+        list.processes.push_back(std::move(process));
+    }
+    return list;
+}
+
 void Engine::container_remove(const std::string& container, const RemoveOptions& options) {
     auto request = state_->request("DELETE", state_->api("/containers/" + path_segment(container)),
                                    "remove container", container);

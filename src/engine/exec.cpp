@@ -34,9 +34,13 @@ ExecResult Engine::exec(const std::string& container, const std::vector<std::str
     auto start =
         state_->request("POST", state_->api("/exec/" + exec_id + "/start"), "run exec in", target);
     start.headers.push_back("Content-Type: application/json");
-    start.body = nlohmann::json{{"Detach", false}, {"Tty", options.tty}}.dump();
-    start.stream = true;
+    start.body = nlohmann::json{{"Detach", options.detach}, {"Tty", options.tty}}.dump();
     ExecResult result;
+    if (options.detach) {
+        state_->send(start);
+        return result;
+    }
+    start.stream = true;
     detail::FrameDemuxer demuxer([&result](OutputStream stream, std::string_view data) {
         (stream == OutputStream::stderr_stream ? result.stderr_text : result.stdout_text)
             .append(data);

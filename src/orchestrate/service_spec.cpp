@@ -64,6 +64,20 @@ std::string image_name(const compose::Project& project, const compose::Service& 
     return project.name + "-" + service.name;
 }
 
+BuildOptions build_options(const compose::Project& project, const compose::Service& service) {
+    BuildOptions build;
+    build.context_dir = service.build->context;
+    build.dockerfile = service.build->dockerfile;
+    build.tags = {image_name(project, service)};
+    for (const auto& [argument, value] : service.build->args) {
+        if (value)
+            build.build_args[argument] = *value;
+    }
+    build.labels = service.build->labels;
+    build.target = service.build->target;
+    return build;
+}
+
 std::vector<std::pair<std::string, std::vector<std::string>>> service_networks(
     const compose::Project& project, const compose::Service& service) {
     std::vector<std::pair<std::string, std::vector<std::string>>> result;

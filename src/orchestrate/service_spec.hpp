@@ -5,6 +5,7 @@
 
 #include <berth/compose/model.hpp>
 #include <berth/container.hpp>
+#include <berth/image.hpp>
 
 #include <string>
 
@@ -15,6 +16,10 @@ std::string container_name(const compose::Project& project, const compose::Servi
 
 /// The image a service runs: `image`, else PROJECT-SERVICE for a build.
 std::string image_name(const compose::Project& project, const compose::Service& service);
+
+/// How a service with a build section is built: its context, file, args,
+/// labels and target, tagged image_name(). Used by up and `docker-compose build`.
+BuildOptions build_options(const compose::Project& project, const compose::Service& service);
 
 /// The networks a service joins, as (engine network name, aliases); the
 /// service's own name is always an alias, as compose makes it.

@@ -123,7 +123,7 @@ class UpRun {
             if (!selected_.insert(name).second)
                 continue;
             for (const auto& dependency : service(name).depends_on) {
-                if (project_.find_service(dependency.service))
+                if (project_.find_service(dependency.service) && !options_.no_deps)
                     pending.push_back(dependency.service);
             }
         }
@@ -336,17 +336,7 @@ class UpRun {
         const compose::Service& each = service(name);
         std::string image = orchestrate::image_name(project_, each);
         report(ServiceEvent::Kind::building, name, image);
-        BuildOptions build;
-        build.context_dir = each.build->context;
-        build.dockerfile = each.build->dockerfile;
-        build.tags = {image};
-        for (const auto& [argument, value] : each.build->args) {
-            if (value)
-                build.build_args[argument] = *value;
-        }
-        build.labels = each.build->labels;
-        build.target = each.build->target;
-        engine_.image_build(build, output_to(name));
+        engine_.image_build(orchestrate::build_options(project_, each), output_to(name));
         auto present = engine_.image_inspect(image);
         if (!present)
             throw EngineError("build image", image, 0, "the build finished but left no image");
@@ -374,8 +364,10 @@ class UpRun {
         if (found != existing_.end()) {
             const ContainerSummary& current = found->second;
             auto label = current.labels.find(compose_labels::config_hash);
-            if (label != current.labels.end() && label->second == hash) {
-                if (current.state == "running") {
+            bool same = label != current.labels.end() && label->second == hash;
+            if ((same && options_.recreate != UpOptions::Recreate::always) ||
+                options_.recreate == UpOptions::Recreate::never) {
+                if (current.state == "running" || !options_.start) {
                     report(ServiceEvent::Kind::unchanged, name);
                     return current.id;
                 }
@@ -399,8 +391,10 @@ class UpRun {
         for (std::size_t i = 1; i < networks.size(); ++i) {
             engine_.network_connect(networks[i].first, id, networks[i].second);
         }
-        report(ServiceEvent::Kind::starting, name);
-        engine_.container_start(id);
+        if (options_.start) {
+            report(ServiceEvent::Kind::starting, name);
+            engine_.container_start(id);
+        }
         return id;
     }
 
@@ -458,6 +452,8 @@ class UpRun {
                 std::lock_guard lock(ids_mutex);
                 ids[name] = id;
             });
+            if (!options_.start)
+                continue;  // nothing runs, so nothing to wait for
             // The next level starts once this one is what it needs.
             in_parallel(level, [&](const std::string& name) {
                 auto needed = needed_.find(name);
@@ -465,7 +461,7 @@ class UpRun {
                     wait_for(name, ids.at(name), needed->second);
             });
         }
-        if (!options_.wait)
+        if (!options_.wait || !options_.start)
             return;
         std::vector<std::string> all(selected_.begin(), selected_.end());
         in_parallel(all, [&](const std::string& name) {
