@@ -74,8 +74,12 @@ Engine::Engine(Endpoint endpoint, EngineOptions options) : state_(std::make_uniq
     backend.architecture = string_field(version, "Arch");
 
     if (backend.is_podman()) {
-        auto info = state_->send_json(state_->request("GET", state_->libpod("/info"), "info"));
-        backend.rootless = info.value("/host/security/rootless"_json_pointer, false);
+        auto request = state_->request("GET", state_->libpod("/info"), "info");
+        backend.rootless =
+            state_->decode(request, state_->send_json(request), [](const nlohmann::json& info) {
+                return info.is_object() &&
+                       info.value("/host/security/rootless"_json_pointer, false);
+            });
     } else {
         auto info = state_->send_json(state_->request("GET", state_->api("/info"), "info"));
         for (const auto& option : string_list(info, "SecurityOptions")) {
@@ -94,9 +98,6 @@ const Endpoint& Engine::endpoint() const {
 }
 const BackendInfo& Engine::backend() const {
     return state_->backend;
-}
-detail::Transport& Engine::transport() {
-    return *state_->transport;
 }
 
 }  // namespace berth

@@ -59,7 +59,13 @@ struct Engine::State {
     }
 
     nlohmann::json send_json(const detail::Request& request) {
-        detail::Response response = send(request);
+        return parse_body(request, send(request));
+    }
+
+    /// The body of an answer as JSON; a body that is not JSON is the
+    /// engine's fault, reported as a TransportError with the operation.
+    static nlohmann::json parse_body(const detail::Request& request,
+                                     const detail::Response& response) {
         if (response.body.empty())
             return nullptr;
         auto parsed = nlohmann::json::parse(response.body, nullptr, false);
@@ -69,6 +75,21 @@ struct Engine::State {
                 "the engine's answer is not JSON: " + response.body.substr(0, 200));
         }
         return parsed;
+    }
+
+    /// Reads an answer with reader; a value of an unexpected type inside it
+    /// (nlohmann's type_error) becomes a TransportError, so that no JSON
+    /// library exception leaves an Engine method.
+    template <typename Reader>
+    static auto decode(const detail::Request& request, const nlohmann::json& answer,
+                       Reader&& reader) {
+        try {
+            return reader(answer);
+        } catch (const nlohmann::json::exception& error) {
+            throw TransportError(
+                request.operation, request.target,
+                std::string("the engine's answer has an unexpected shape: ") + error.what());
+        }
     }
 };
 

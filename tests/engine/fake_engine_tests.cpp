@@ -316,3 +316,74 @@ TEST_CASE("an endpoint that answers but is not an engine says so") {
         CHECK(error.reason() == UnreachableReason::protocol);
     }
 }
+
+TEST_CASE("a POST whose answer is lost is never sent again") {
+    std::atomic<int> creates{0};
+    FakeEngine fake(docker_like([&](const std::string& line, int) -> Reply {
+        if (line.rfind("POST ", 0) == 0 && line.find("/create") != std::string::npos) {
+            ++creates;
+            return {{}, true};  // carried out, perhaps, but the answer is lost
+        }
+        return whole(404, "application/json", R"({"message":"no such container"})");
+    }));
+    Engine engine(fake.endpoint());
+    // The handshake left a pooled connection: the create goes out on a
+    // connection that then dies, which is when a client is tempted to resend.
+    CHECK_THROWS_AS(engine.container_create({.image = "busybox"}), OutcomeUnknown);
+    CHECK(creates == 1);
+    CHECK_THROWS_AS(engine.network_create({.name = "lost"}), OutcomeUnknown);
+    CHECK(creates == 2);
+}
+
+TEST_CASE("a create whose answer is lost is resolved by looking the name up") {
+    std::atomic<int> creates{0};
+    FakeEngine fake(docker_like([&](const std::string& line, int) -> Reply {
+        if (line.rfind("POST /v1.41/containers/create", 0) == 0) {
+            ++creates;
+            return {{}, true};
+        }
+        if (line.rfind("GET /v1.41/containers/made/json", 0) == 0) {
+            return whole(200, "application/json",
+                         R"({"Id":"c0ffee","Name":"/made","Config":{"Labels":{"owner":"test"}}})");
+        }
+        if (line.rfind("GET /v1.41/containers/foreign/json", 0) == 0) {
+            return whole(200, "application/json",
+                         R"({"Id":"beef","Name":"/foreign","Config":{"Labels":{}}})");
+        }
+        return whole(404, "application/json", R"({"message":"no such container"})");
+    }));
+    Engine engine(fake.endpoint());
+    CHECK(engine.container_create(
+              {.name = "made", .image = "busybox", .labels = {{"owner", "test"}}}) == "c0ffee");
+    CHECK(creates == 1);
+    // A container of that name that is not the one asked for is not taken for it.
+    CHECK_THROWS_AS(engine.container_create(
+                        {.name = "foreign", .image = "busybox", .labels = {{"owner", "test"}}}),
+                    OutcomeUnknown);
+    CHECK_THROWS_AS(engine.container_create({.name = "absent", .image = "busybox"}),
+                    OutcomeUnknown);
+    CHECK(creates == 3);
+}
+
+TEST_CASE("answers of the wrong shape are TransportErrors, not JSON library exceptions") {
+    FakeEngine fake(docker_like([](const std::string& line, int) -> Reply {
+        if (line.rfind("GET /v1.41/containers/", 0) == 0 &&
+            line.find("/json ") != std::string::npos)
+            return whole(200, "application/json", R"({"Config":{"Tty":"yes"}})");
+        if (line.rfind("GET /v1.41/images/", 0) == 0)
+            return whole(200, "application/json", "not json at all");
+        if (line.rfind("GET /v1.41/networks/", 0) == 0)
+            return whole(200, "application/json", "[1,2");
+        if (line.rfind("GET /v1.41/volumes/", 0) == 0)
+            return whole(200, "application/json", "{\"Name\":");
+        if (line.rfind("POST /v1.41/containers/c1/wait", 0) == 0)
+            return whole(200, "application/json", R"({"StatusCode":"zero"})");
+        return whole(200, "application/json", "[]");
+    }));
+    Engine engine(fake.endpoint());
+    CHECK_THROWS_AS(engine.container_inspect("c1"), TransportError);
+    CHECK_THROWS_AS(engine.image_inspect("app:1"), TransportError);
+    CHECK_THROWS_AS(engine.network_inspect("net"), TransportError);
+    CHECK_THROWS_AS(engine.volume_inspect("data"), TransportError);
+    CHECK_THROWS_AS(engine.container_wait("c1"), TransportError);
+}
