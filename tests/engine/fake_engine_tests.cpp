@@ -12,7 +12,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <berth/compose/loader.hpp>
+#include <berth/orchestrate.hpp>
+
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -386,4 +390,44 @@ TEST_CASE("answers of the wrong shape are TransportErrors, not JSON library exce
     CHECK_THROWS_AS(engine.network_inspect("net"), TransportError);
     CHECK_THROWS_AS(engine.volume_inspect("data"), TransportError);
     CHECK_THROWS_AS(engine.container_wait("c1"), TransportError);
+}
+
+TEST_CASE("up creates the services of one level at the same time") {
+    // Each create waits for the other: if up made them one after the other,
+    // the first would wait in vain and get a 500.
+    std::mutex mutex;
+    std::condition_variable arrived;
+    int creates = 0;
+    FakeEngine fake(docker_like([&](const std::string& line, int) -> Reply {
+        if (line.rfind("POST /v1.41/containers/create", 0) == 0) {
+            std::unique_lock lock(mutex);
+            ++creates;
+            arrived.notify_all();
+            if (!arrived.wait_for(lock, 5s, [&] { return creates >= 2; }))
+                return whole(500, "application/json", R"({"message":"created alone"})");
+            std::string name = line.substr(line.find("name=") + 5);
+            name = name.substr(0, name.find_first_of("& "));
+            return whole(201, "application/json", R"({"Id":"id-)" + name + R"("})");
+        }
+        if (line.rfind("POST /v1.41/networks/create", 0) == 0)
+            return whole(201, "application/json", R"({"Id":"network"})");
+        if (line.rfind("GET /v1.41/images/", 0) == 0)
+            return whole(200, "application/json", R"({"Id":"sha256:1"})");
+        if (line.rfind("GET /v1.41/containers/json", 0) == 0)
+            return whole(200, "application/json", "[]");
+        if (line.rfind("POST /v1.41/containers/", 0) == 0 &&
+            line.find("/start") != std::string::npos)
+            return whole(204, "application/json", "");
+        return whole(404, "application/json", R"({"message":"no such thing"})");
+    }));
+    Engine engine(fake.endpoint());
+    compose::LoadOptions load;
+    load.project_name = "berth-fake-parallel";
+    load.environment = std::map<std::string, std::string>{};
+    compose::Project project = compose::load_project_from_text(
+        "services:\n  one:\n    image: busybox\n  two:\n    image: busybox\n", "/tmp/compose.yaml",
+        load);
+    UpResult result = up(engine, project, {.wait = false});
+    CHECK(result.changed);
+    CHECK(creates == 2);
 }
