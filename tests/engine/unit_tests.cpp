@@ -6,6 +6,7 @@
 
 #include "engine/archive.hpp"
 #include "engine/streams.hpp"
+#include "orchestrate/rootfs_tar.hpp"
 #include "test_engine.hpp"
 
 #include <archive.h>
@@ -446,5 +447,20 @@ TEST_CASE("a .dockerignore pattern std::regex cannot take is a UsageError naming
         FAIL("accepted [z-a]");
     } catch (const UsageError& error) {
         CHECK(std::string(error.what()).find("[z-a]") != std::string::npos);
+    }
+}
+
+TEST_CASE("the base image's tar fails naming the file whose data could not be written") {
+    testing::TemporaryFolder root;
+    root.write("etc/hostname", "debian\n");
+    root.write("usr/lib/big", std::string(1 << 20, 'x'));
+    testing::TemporaryFolder out;
+    CHECK_NOTHROW(orchestrate::write_rootfs_tar(root.path(), out.path() / "rootfs.tar"));
+    // /dev/full takes no byte: libarchive's write of the data fails.
+    try {
+        orchestrate::write_rootfs_tar(root.path(), "/dev/full");
+        FAIL("a tar was written to /dev/full");
+    } catch (const Error& error) {
+        CHECK(std::string(error.what()).find("usr/lib/big") != std::string::npos);
     }
 }
