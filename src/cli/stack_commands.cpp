@@ -96,7 +96,8 @@ int up(const Arguments& arguments) {
         } else if (argument == "--no-wait") {
             options.wait = false;
         } else if (argument == "--wait-timeout" && i + 1 < parsed.rest.size()) {
-            options.wait_timeout = std::chrono::seconds(std::stoi(parsed.rest[++i]));
+            options.wait_timeout =
+                std::chrono::seconds(integer_argument(argument, parsed.rest[++i]));
         } else if (argument == "--build") {
             options.build = true;
         } else if (argument == "--keep-on-failure") {
@@ -148,7 +149,7 @@ int down(const Arguments& arguments) {
         if (argument == "-v" || argument == "--volumes") {
             options.remove_volumes = true;
         } else if ((argument == "-t" || argument == "--timeout") && i + 1 < parsed.rest.size()) {
-            options.timeout = std::chrono::seconds(std::stoi(parsed.rest[++i]));
+            options.timeout = std::chrono::seconds(integer_argument(argument, parsed.rest[++i]));
         } else {
             std::cerr << "berth down: unknown option '" << argument << "'\n" << down_usage;
             return 2;
@@ -206,7 +207,7 @@ int logs(const Arguments& arguments) {
         } else if (argument == "-t" || argument == "--timestamps") {
             options.timestamps = true;
         } else if ((argument == "-n" || argument == "--tail") && i + 1 < parsed.rest.size()) {
-            options.tail = std::stoi(parsed.rest[++i]);
+            options.tail = integer_argument(argument, parsed.rest[++i]);
         } else if (!argument.empty() && argument[0] != '-') {
             services.push_back(argument);
         } else {

@@ -2,6 +2,7 @@
 // fixture's project down if the fixture's process dies without saying so.
 
 #include "commands.hpp"
+#include "project_arguments.hpp"
 
 #include <berth/fixture.hpp>
 
@@ -15,7 +16,7 @@ int watchdog_command(const Arguments& arguments) {
     std::string project;
     for (std::size_t i = 0; i + 1 < arguments.size(); i += 2) {
         if (arguments[i] == "--fd") {
-            descriptor = std::stoi(arguments[i + 1]);
+            descriptor = integer_argument("--fd", arguments[i + 1]);
         } else if (arguments[i] == "--host") {
             endpoint = arguments[i + 1];
         } else if (arguments[i] == "-p") {
