@@ -6,6 +6,7 @@
 
 #include "engine/archive.hpp"
 #include "engine/streams.hpp"
+#include "orchestrate/project_lock.hpp"
 #include "orchestrate/rootfs_tar.hpp"
 #include "test_engine.hpp"
 
@@ -463,4 +464,94 @@ TEST_CASE("the base image's tar fails naming the file whose data could not be wr
     } catch (const Error& error) {
         CHECK(std::string(error.what()).find("usr/lib/big") != std::string::npos);
     }
+}
+
+namespace {
+
+/// Points XDG_RUNTIME_DIR at a folder of the test's for the scope.
+class RuntimeFolder {
+  public:
+    RuntimeFolder() {
+        const char* old = std::getenv("XDG_RUNTIME_DIR");
+        if (old)
+            old_ = old;
+        ::setenv("XDG_RUNTIME_DIR", folder_.path().c_str(), 1);
+    }
+    ~RuntimeFolder() {
+        if (old_)
+            ::setenv("XDG_RUNTIME_DIR", old_->c_str(), 1);
+        else
+            ::unsetenv("XDG_RUNTIME_DIR");
+    }
+    std::filesystem::path locks() const { return folder_.path() / "berth-locks"; }
+
+  private:
+    testing::TemporaryFolder folder_;
+    std::optional<std::string> old_;
+};
+
+}  // namespace
+
+TEST_CASE("the project lock lives in a private folder and follows no planted link") {
+    {
+        RuntimeFolder runtime;
+        { orchestrate::ProjectLock lock("unix:///x.sock", "p"); }
+        struct stat info {};
+        REQUIRE(::lstat(runtime.locks().c_str(), &info) == 0);
+        CHECK((info.st_mode & 0777) == 0700);
+    }
+    {
+        RuntimeFolder runtime;  // someone made the folder a link elsewhere
+        testing::TemporaryFolder elsewhere;
+        std::filesystem::create_symlink(elsewhere.path(), runtime.locks());
+        CHECK_THROWS_AS(orchestrate::ProjectLock("unix:///x.sock", "p"), Error);
+        CHECK(std::filesystem::is_empty(elsewhere.path()));
+    }
+    {
+        RuntimeFolder runtime;  // left open to all by an older berth: closed again
+        std::filesystem::create_directory(runtime.locks());
+        ::chmod(runtime.locks().c_str(), 0777);
+        { orchestrate::ProjectLock lock("unix:///x.sock", "p"); }
+        struct stat info {};
+        REQUIRE(::lstat(runtime.locks().c_str(), &info) == 0);
+        CHECK((info.st_mode & 0777) == 0700);
+    }
+    if (::getuid() == 0) {
+        RuntimeFolder runtime;  // a folder of another user's (only root can make one)
+        std::filesystem::create_directory(runtime.locks());
+        REQUIRE(::chown(runtime.locks().c_str(), 65534, 65534) == 0);
+        CHECK_THROWS_AS(orchestrate::ProjectLock("unix:///x.sock", "p"), Error);
+    }
+    {
+        RuntimeFolder runtime;  // the lock file itself a link to a file to clobber
+        testing::TemporaryFolder elsewhere;
+        elsewhere.write("victim", "keep");
+        ::mkdir(runtime.locks().c_str(), 0700);
+        std::filesystem::create_symlink(elsewhere.path() / "victim",
+                                        runtime.locks() / "unix____x_sock-p.lock");
+        CHECK_THROWS_AS(orchestrate::ProjectLock("unix:///x.sock", "p"), Error);
+    }
+}
+
+TEST_CASE("a second process waits for the project lock the first holds") {
+    RuntimeFolder runtime;
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        orchestrate::ProjectLock lock("unix:///x.sock", "shared");
+        (void)!::write(ready[1], "x", 1);
+        ::usleep(600 * 1000);
+        ::_exit(0);
+    }
+    char byte;
+    REQUIRE(::read(ready[0], &byte, 1) == 1);
+    auto asked = std::chrono::steady_clock::now();
+    { orchestrate::ProjectLock lock("unix:///x.sock", "shared"); }
+    CHECK(std::chrono::steady_clock::now() - asked > std::chrono::milliseconds(400));
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ::close(ready[0]);
+    ::close(ready[1]);
 }

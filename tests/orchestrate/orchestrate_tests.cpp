@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 using namespace berth;
 using namespace berth::testing;
@@ -285,6 +286,45 @@ TEST_CASE(
     CHECK(ps(engine(), stack.name()).size() == 1);
     down(engine(), stack.name(), nullptr, {.timeout = 1s});
     CHECK(stack.nothing_left());
+}
+
+TEST_CASE("up and down of one project from two processes at once leave it whole or gone") {
+    std::string berth = environment_variable("BERTH_BINARY");
+    REQUIRE_MESSAGE(!berth.empty(), "BERTH_BINARY must name the berth program");
+    TestProject stack("  one:\n" + busybox("sleep 600") + "  two:\n" + busybox("sleep 600") +
+                      "    volumes: [data:/data]\nvolumes:\n  data: {}\n");
+    std::string file = stack.project().source_files.front();
+    auto berth_run = [&](std::vector<std::string> arguments) {
+        std::vector<std::string> argv = {berth, "--host",    engine().endpoint().uri(), "-f", file,
+                                         "-p",  stack.name()};
+        argv.insert(argv.end(), arguments.begin(), arguments.end());
+        return run_process(argv);
+    };
+    ListFilter filter;
+    filter.labels = {std::string(compose_labels::project) + "=" + stack.name()};
+    for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        ProcessResult up_result;
+        std::thread upper([&] { up_result = berth_run({"up", "-q"}); });
+        ProcessResult down_result = berth_run({"down", "-v", "-t", "1"});
+        upper.join();
+        INFO(up_result.output);
+        INFO(down_result.output);
+        // Serialised by the project lock, each ran whole: neither failed, and
+        // the project is either entirely up (down went first) or gone.
+        CHECK(up_result.exit_code == 0);
+        CHECK(down_result.exit_code == 0);
+        auto containers = engine().container_list(filter);
+        if (containers.empty()) {
+            CHECK(stack.nothing_left());
+        } else {
+            CHECK(containers.size() == 2);
+            for (const auto& container : containers)
+                CHECK(container.state == "running");
+            CHECK(engine().network_list(filter).size() == 1);
+            CHECK(engine().volume_list(filter).size() == 1);
+        }
+    }
 }
 
 TEST_CASE(
