@@ -431,3 +431,26 @@ TEST_CASE("up creates the services of one level at the same time") {
     CHECK(result.changed);
     CHECK(creates == 2);
 }
+
+TEST_CASE("a connection the engine closed after answering is not reused, for GETs and POSTs") {
+    // As Podman does with idle connections, but at once: the engine answers
+    // and then closes the connection without saying so in a header.
+    std::atomic<int> posts{0};
+    FakeEngine fake(docker_like([&](const std::string& line, int) -> Reply {
+        Reply reply = line.rfind("POST ", 0) == 0
+                          ? whole(201, "application/json", R"({"Id":"made"})")
+                          : whole(200, "application/json", "[]");
+        if (line.rfind("POST ", 0) == 0)
+            ++posts;
+        reply.close_after = true;
+        return reply;
+    }));
+    Engine engine(fake.endpoint());
+    for (int round = 0; round < 3; ++round) {
+        CHECK(engine.container_list().empty());
+        std::this_thread::sleep_for(50ms);  // the close has arrived
+        CHECK(engine.container_create({.image = "busybox"}) == "made");
+        std::this_thread::sleep_for(50ms);
+    }
+    CHECK(posts == 3);
+}
