@@ -209,6 +209,8 @@ ContainerInfo parse_container(const json& raw) {
         info.state.failing_streak = health.value("FailingStreak", 0);
         if (health.contains("Log") && health["Log"].is_array()) {
             for (const auto& entry : health["Log"]) {
+                if (!entry.is_object())
+                    continue;
                 info.state.health_log.push_back(
                     {entry.value("ExitCode", 0), string_field(entry, "Output"),
                      string_field(entry, "Start"), string_field(entry, "End")});
