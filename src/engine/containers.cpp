@@ -319,7 +319,7 @@ std::string Engine::container_create(const ContainerSpec& spec) {
         if (spec.name.empty())
             throw;
         auto made = container_find(spec.name);
-        if (!made || made->labels != spec.labels)
+        if (!made || !carries_labels(made->labels, spec.labels))
             throw;
         return made->id;
     }

@@ -138,6 +138,19 @@ inline std::vector<std::string> string_list(const nlohmann::json& object, const 
     return result;
 }
 
+/// Whether an object found by name after a create whose answer was lost
+/// carries every label the create asked for (the engine may add more, as
+/// Docker does with the image's labels): then it is the one that create made.
+inline bool carries_labels(const std::map<std::string, std::string>& found,
+                           const std::map<std::string, std::string>& asked) {
+    for (const auto& [key, value] : asked) {
+        auto label = found.find(key);
+        if (label == found.end() || label->second != value)
+            return false;
+    }
+    return true;
+}
+
 /// Docker's list filters: {"label": ["a=b"], "name": [...]} as a query value.
 std::string filters_json(const ListFilter& filter);
 

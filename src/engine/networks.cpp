@@ -33,7 +33,7 @@ std::string Engine::network_create(const NetworkSpec& spec) {
         // Not sent again: a network of that name with these labels is the
         // one this request made.
         auto made = network_inspect(spec.name);
-        if (!made || made->labels != spec.labels)
+        if (!made || !carries_labels(made->labels, spec.labels))
             throw;
         return made->id;
     }

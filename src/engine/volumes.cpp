@@ -30,7 +30,7 @@ VolumeInfo Engine::volume_create(const VolumeSpec& spec) {
         // Not sent again: a volume of that name with these labels is the one
         // this request made.
         auto made = volume_inspect(spec.name);
-        if (!made || made->labels != spec.labels)
+        if (!made || !carries_labels(made->labels, spec.labels))
             throw;
         return *made;
     }

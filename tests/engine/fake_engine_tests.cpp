@@ -347,8 +347,9 @@ TEST_CASE("a create whose answer is lost is resolved by looking the name up") {
             return {{}, true};
         }
         if (line.rfind("GET /v1.41/containers/made/json", 0) == 0) {
-            return whole(200, "application/json",
-                         R"({"Id":"c0ffee","Name":"/made","Config":{"Labels":{"owner":"test"}}})");
+            return whole(
+                200, "application/json",
+                R"({"Id":"c0ffee","Name":"/made","Config":{"Labels":{"owner":"test","from.image":"x"}}})");
         }
         if (line.rfind("GET /v1.41/containers/foreign/json", 0) == 0) {
             return whole(200, "application/json",
