@@ -21,10 +21,6 @@
 
 namespace berth {
 
-namespace detail {
-class Transport;
-}
-
 struct EngineOptions {
     /// Whole-request limit for plain requests. Streams (events, logs with
     /// follow, build, push, import, wait) have none; cancel them instead.
@@ -154,9 +150,6 @@ class Engine {
     std::optional<VolumeInfo> volume_inspect(const std::string& volume);
     std::vector<VolumeInfo> volume_list(const ListFilter& filter = {});
     void volume_remove(const std::string& volume, bool force = false);
-
-    /// The transport, for the layers inside berth.
-    detail::Transport& transport();
 
   private:
     struct State;

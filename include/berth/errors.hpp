@@ -104,6 +104,15 @@ class TransportError : public Error {
     std::string detail_;
 };
 
+/// A request that changes something (a POST) was sent, and the connection
+/// failed before its answer arrived: the engine may or may not have carried
+/// it out. berth never sends such a request again on its own; the caller
+/// finds out what happened (a create looks the name up).
+class OutcomeUnknown : public TransportError {
+  public:
+    using TransportError::TransportError;
+};
+
 /// A request was cancelled through its CancelToken.
 class Cancelled : public Error {
   public:

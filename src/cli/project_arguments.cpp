@@ -33,16 +33,30 @@ ProjectArguments project_arguments(const ParsedOptions& parsed) {
 std::string project_name(const ProjectArguments& arguments) {
     if (arguments.load.project_name) {
         // -p alone is enough to find a project, even with its files gone;
-        // normalised as compose does: lower case, [a-z0-9_-] only.
-        std::string name;
-        for (char c : *arguments.load.project_name) {
-            char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            if (std::isalnum(static_cast<unsigned char>(lower)) || lower == '_' || lower == '-')
-                name += lower;
+        // normalised exactly as the loader does, so that ps, logs and exec
+        // reach the project up made.
+        std::string name = compose::normalise_project_name(*arguments.load.project_name);
+        if (name.empty()) {
+            throw UsageError("-p '" + *arguments.load.project_name +
+                             "': a project name needs a letter or digit");
         }
         return name;
     }
     return compose::load_project(arguments.load).name;
+}
+
+int integer_argument(const std::string& option, const std::string& value) {
+    std::size_t used = 0;
+    int number = 0;
+    try {
+        number = std::stoi(value, &used);
+    } catch (const std::exception&) {
+        used = 0;  // not a number, or out of int's range
+    }
+    if (used == 0 || used != value.size()) {
+        throw UsageError(option + " needs a whole number, not '" + value + "'");
+    }
+    return number;
 }
 
 }  // namespace berth::cli

@@ -23,6 +23,10 @@ std::vector<OptionSpec> project_options();
 /// The project options a command line gave.
 ProjectArguments project_arguments(const ParsedOptions& parsed);
 
+/// value as the whole number option takes; a UsageError naming the option
+/// and the value otherwise (std::stoi alone would say only "stoi").
+int integer_argument(const std::string& option, const std::string& value);
+
 /// The project's name without loading it when only the name is needed
 /// (down, ps): -p, else COMPOSE_PROJECT_NAME, else the loaded files'.
 std::string project_name(const ProjectArguments& arguments);

@@ -2,6 +2,7 @@
 // fixture's project down if the fixture's process dies without saying so.
 
 #include "commands.hpp"
+#include "project_arguments.hpp"
 
 #include <berth/fixture.hpp>
 

@@ -72,6 +72,19 @@ const Service* Project::find_service(const std::string& service_name) const {
     return nullptr;
 }
 
+// The one normalisation of project names; the CLI uses it for -p too.
+std::string normalise_project_name(const std::string& name) {
+    std::string result;
+    for (char character : name) {
+        const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
+        const bool alphanumeric = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9');
+        if (alphanumeric || ((lower == '_' || lower == '-') && !result.empty())) {
+            result += lower;
+        }
+    }
+    return result;
+}
+
 namespace detail {
 
 namespace {
@@ -100,18 +113,6 @@ std::vector<std::string> split(const std::string& text, char separator) {
         }
     }
     return parts;
-}
-
-std::string normalise_project_name(const std::string& name) {
-    std::string result;
-    for (char character : name) {
-        const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
-        const bool alphanumeric = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9');
-        if (alphanumeric || ((lower == '_' || lower == '-') && !result.empty())) {
-            result += lower;
-        }
-    }
-    return result;
 }
 
 class Loader {

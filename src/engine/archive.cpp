@@ -4,6 +4,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,8 +64,6 @@ std::string pattern_to_regex(const std::string& pattern) {
                 regex += "\\[";
             } else {
                 std::string body = pattern.substr(i + 1, close - i - 1);
-                if (!body.empty() && body[0] == '^')
-                    body[0] = '^';
                 regex += "[" + body + "]";
                 i = close;
             }
@@ -181,7 +180,13 @@ IgnoreRules IgnoreRules::parse(const std::string& text) {
         pattern = clean_pattern(pattern);
         if (pattern.empty())
             continue;
-        rules.rules_.push_back({std::regex(pattern_to_regex(pattern)), exception});
+        try {
+            rules.rules_.push_back({std::regex(pattern_to_regex(pattern)), exception});
+        } catch (const std::regex_error& error) {
+            // A class like [z-a] is no pattern; docker build refuses it too.
+            throw UsageError(".dockerignore: the pattern '" + line.substr(begin, end - begin + 1) +
+                             "' is not valid (" + error.what() + ")");
+        }
         rules.has_exceptions_ |= exception;
     }
     return rules;
@@ -197,6 +202,16 @@ IgnoreRules IgnoreRules::load(const fs::path& context_dir) {
 }
 
 bool IgnoreRules::excluded(const std::string& relative_path) const {
+    try {
+        return excluded_by_rules(relative_path);
+    } catch (const std::regex_error& error) {
+        // std::regex gives up on very long names (error_complexity, error_stack).
+        throw UsageError(".dockerignore: cannot match " + relative_path + " (" + error.what() +
+                         ")");
+    }
+}
+
+bool IgnoreRules::excluded_by_rules(const std::string& relative_path) const {
     bool excluded = false;
     for (const auto& rule : rules_) {
         // A rule that matches a parent folder matches everything inside it.
@@ -263,6 +278,131 @@ std::string tar_of_path(const fs::path& source) {
     return tar;
 }
 
+namespace {
+
+[[noreturn]] void refuse(const std::string& name, const std::string& why) {
+    throw Error("refusing tar entry " + name + ": " + why);
+}
+
+/// The entry's name as a path inside the destination: relative, without
+/// "..", so that only symbolic links could still lead out.
+fs::path contained_name(const std::string& name) {
+    fs::path relative = fs::path(name).lexically_normal();
+    if (relative.is_absolute())
+        refuse(name, "an absolute name");
+    for (const auto& part : relative) {
+        if (part == "..")
+            refuse(name, "it climbs out of the destination with ..");
+    }
+    return relative;
+}
+
+/// Refuses an entry whose parent folders pass through a symbolic link (one an
+/// earlier entry planted, as in `link -> /etc` then `link/passwd`): writing
+/// through it could land anywhere. As libarchive's
+/// ARCHIVE_EXTRACT_SECURE_SYMLINKS does.
+void check_no_symlink_on_the_way(const fs::path& destination, const fs::path& relative,
+                                 const std::string& name) {
+    fs::path walked = destination;
+    fs::path parent = relative.parent_path();
+    for (const auto& part : parent) {
+        if (part.empty() || part == ".")
+            continue;
+        walked /= part;
+        struct stat info {};
+        if (::lstat(walked.c_str(), &info) != 0)
+            return;  // nothing further down exists yet
+        if (S_ISLNK(info.st_mode))
+            refuse(name, "its folder " + walked.string() + " is a symbolic link");
+        if (!S_ISDIR(info.st_mode))
+            refuse(name, walked.string() + " is not a folder");
+    }
+}
+
+/// Takes away what stands at target unless it is a real folder, so that a new
+/// file or link replaces it instead of being written through it.
+void clear_for_file(const fs::path& target, const std::string& name) {
+    struct stat info {};
+    if (::lstat(target.c_str(), &info) != 0)
+        return;
+    if (S_ISDIR(info.st_mode))
+        refuse(name, "a folder of that name exists");
+    if (::unlink(target.c_str()) != 0)
+        throw Error("cannot replace " + target.string() + ": " + std::strerror(errno));
+}
+
+void write_entry_data(archive* reader, const fs::path& target, mode_t permissions) {
+    // O_NOFOLLOW|O_EXCL: the name was cleared, so anything there now is a race.
+    int descriptor = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                            permissions & 0777);
+    if (descriptor < 0)
+        throw Error("cannot write " + target.string() + ": " + std::strerror(errno));
+    struct Closer {
+        int descriptor;
+        ~Closer() { ::close(descriptor); }
+    } closer{descriptor};
+    const void* block = nullptr;
+    size_t size = 0;
+    la_int64_t offset = 0;
+    int status;
+    while ((status = archive_read_data_block(reader, &block, &size, &offset)) == ARCHIVE_OK) {
+        const char* data = static_cast<const char*>(block);
+        while (size > 0) {
+            ssize_t written = ::pwrite(descriptor, data, size, offset);
+            if (written < 0 && errno == EINTR)
+                continue;
+            if (written <= 0)
+                throw Error("cannot write " + target.string() + ": " + std::strerror(errno));
+            data += written;
+            size -= static_cast<std::size_t>(written);
+            offset += written;
+        }
+    }
+    if (status != ARCHIVE_EOF)
+        check(reader, status, "read tar data");
+    if (::fchmod(descriptor, permissions & 07777) != 0)
+        throw Error("cannot set the mode of " + target.string() + ": " + std::strerror(errno));
+}
+
+void extract_entry(archive* reader, archive_entry* entry, const fs::path& destination) {
+    const std::string name = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
+    fs::path relative = contained_name(name);
+    if (relative.empty() || relative == ".")
+        return;  // the destination itself
+    check_no_symlink_on_the_way(destination, relative, name);
+    fs::path target = destination / relative;
+    fs::create_directories(target.parent_path());
+    if (const char* link = archive_entry_hardlink(entry)) {
+        // A hard link's source is another entry's name, held to the same rules.
+        fs::path source_relative = contained_name(link);
+        check_no_symlink_on_the_way(destination, source_relative, link);
+        fs::path source = destination / source_relative;
+        struct stat info {};
+        if (::lstat(source.c_str(), &info) != 0 || !S_ISREG(info.st_mode))
+            refuse(name, "a hard link to " + std::string(link) + ", not an extracted file");
+        clear_for_file(target, name);
+        fs::create_hard_link(source, target);
+        return;
+    }
+    mode_t type = archive_entry_filetype(entry);
+    if (type == AE_IFDIR) {
+        struct stat info {};
+        if (::lstat(target.c_str(), &info) == 0 && !S_ISDIR(info.st_mode))
+            refuse(name, "something other than a folder has that name");
+        fs::create_directories(target);
+    } else if (type == AE_IFLNK) {
+        // The link may point anywhere (it is only a name); check_no_symlink_on_the_way
+        // keeps later entries from being written through it.
+        clear_for_file(target, name);
+        fs::create_symlink(archive_entry_symlink(entry), target);
+    } else if (type == AE_IFREG) {
+        clear_for_file(target, name);
+        write_entry_data(reader, target, archive_entry_perm(entry));
+    }
+}
+
+}  // namespace
+
 void extract_tar(const std::string& tar, const fs::path& destination_dir) {
     fs::create_directories(destination_dir);
     Reader reader(archive_read_new());
@@ -274,37 +414,7 @@ void extract_tar(const std::string& tar, const fs::path& destination_dir) {
         if (status == ARCHIVE_EOF)
             break;
         check(reader.get(), status, "read tar entry");
-        fs::path relative = fs::path(archive_entry_pathname(entry)).lexically_normal();
-        if (relative.is_absolute() || relative.string().rfind("..", 0) == 0) {
-            throw Error("refusing tar entry outside the destination: " + relative.string());
-        }
-        fs::path target = destination_dir / relative;
-        mode_t type = archive_entry_filetype(entry);
-        if (type == AE_IFDIR) {
-            fs::create_directories(target);
-        } else if (type == AE_IFLNK) {
-            fs::create_directories(target.parent_path());
-            std::error_code ignored;
-            fs::remove(target, ignored);
-            fs::create_symlink(archive_entry_symlink(entry), target);
-        } else if (type == AE_IFREG) {
-            fs::create_directories(target.parent_path());
-            std::ofstream output(target, std::ios::binary | std::ios::trunc);
-            if (!output)
-                throw Error("cannot write " + target.string());
-            const void* block = nullptr;
-            size_t size = 0;
-            la_int64_t offset = 0;
-            while ((status = archive_read_data_block(reader.get(), &block, &size, &offset)) ==
-                   ARCHIVE_OK) {
-                output.seekp(offset);
-                output.write(static_cast<const char*>(block), static_cast<std::streamsize>(size));
-            }
-            if (status != ARCHIVE_EOF)
-                check(reader.get(), status, "read tar data");
-            output.close();
-            fs::permissions(target, static_cast<fs::perms>(archive_entry_perm(entry) & 07777));
-        }
+        extract_entry(reader.get(), entry, destination_dir);
     }
 }
 

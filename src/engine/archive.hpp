@@ -36,6 +36,7 @@ class IgnoreRules {
     bool has_exceptions() const { return has_exceptions_; }
 
   private:
+    bool excluded_by_rules(const std::string& relative_path) const;
     struct Rule {
         std::regex pattern;
         bool exception = false;
@@ -53,7 +54,9 @@ void write_context_tar(const std::filesystem::path& context_dir, const std::stri
 /// A tar holding source (a file or a folder, recursively) under its own name.
 std::string tar_of_path(const std::filesystem::path& source);
 
-/// Extracts a tar into destination_dir, refusing entries that escape it.
+/// Extracts a tar into destination_dir. Refuses (Error) every entry that
+/// would land outside it: absolute names, "..", hard links to outside, and
+/// anything under a symbolic link an earlier entry made.
 void extract_tar(const std::string& tar, const std::filesystem::path& destination_dir);
 
 /// Reads a file in blocks, for streaming uploads.

@@ -209,6 +209,8 @@ ContainerInfo parse_container(const json& raw) {
         info.state.failing_streak = health.value("FailingStreak", 0);
         if (health.contains("Log") && health["Log"].is_array()) {
             for (const auto& entry : health["Log"]) {
+                if (!entry.is_object())
+                    continue;
                 info.state.health_log.push_back(
                     {entry.value("ExitCode", 0), string_field(entry, "Output"),
                      string_field(entry, "Start"), string_field(entry, "End")});
@@ -256,6 +258,25 @@ ContainerInfo parse_container(const json& raw) {
     return info;
 }
 
+std::vector<ContainerSummary> parse_summaries(const json& answer) {
+    std::vector<ContainerSummary> result;
+    for (const auto& raw : answer) {
+        ContainerSummary summary;
+        summary.id = string_field(raw, "Id");
+        for (auto name : string_list(raw, "Names")) {
+            if (!name.empty() && name[0] == '/')
+                name.erase(0, 1);
+            summary.names.push_back(name);
+        }
+        summary.image = string_field(raw, "Image");
+        summary.state = string_field(raw, "State");
+        summary.status = string_field(raw, "Status");
+        summary.labels = string_map(raw, "Labels");
+        result.push_back(std::move(summary));
+    }
+    return result;
+}
+
 }  // namespace
 
 const char* to_string(HealthStatus status) {
@@ -289,14 +310,26 @@ std::string Engine::container_create(const ContainerSpec& spec) {
         request.query.emplace_back("name", spec.name);
     request.headers.push_back("Content-Type: application/json");
     request.body = detail::container_create_body(spec).dump();
-    auto answer = state_->send_json(request);
-    return string_field(answer, "Id");
+    try {
+        return string_field(state_->send_json(request), "Id");
+    } catch (const OutcomeUnknown&) {
+        // The create was not sent again (the engine may have made it); the
+        // name says whether it did: a container of that name with the labels
+        // asked for is the one this request made.
+        if (spec.name.empty())
+            throw;
+        auto made = container_find(spec.name);
+        if (!made || !carries_labels(made->labels, spec.labels))
+            throw;
+        return made->id;
+    }
 }
 
 bool Engine::container_start(const std::string& container) {
     auto request =
         state_->request("POST", state_->api("/containers/" + path_segment(container) + "/start"),
                         "start container", container);
+    request.repeatable_post = true;  // a second start answers 304
     return state_->send(request, {304}).status != 304;
 }
 
@@ -305,6 +338,7 @@ bool Engine::container_stop(const std::string& container,
     auto request =
         state_->request("POST", state_->api("/containers/" + path_segment(container) + "/stop"),
                         "stop container", container);
+    request.repeatable_post = true;  // a second stop answers 304
     if (timeout) {
         request.query.emplace_back("t", std::to_string(timeout->count()));
         request.timeout = std::chrono::milliseconds(*timeout) + state_->options.request_timeout;
@@ -372,7 +406,7 @@ ContainerInfo Engine::container_inspect(const std::string& container) {
     auto request =
         state_->request("GET", state_->api("/containers/" + path_segment(container) + "/json"),
                         "inspect container", container);
-    return parse_container(state_->send_json(request));
+    return state_->decode(request, state_->send_json(request), parse_container);
 }
 
 std::optional<ContainerInfo> Engine::container_find(const std::string& container) {
@@ -388,22 +422,7 @@ std::vector<ContainerSummary> Engine::container_list(const ListFilter& filter) {
     if (filter.all)
         request.query.emplace_back("all", "1");
     request.query.emplace_back("filters", filters_json(filter));
-    std::vector<ContainerSummary> result;
-    for (const auto& raw : state_->send_json(request)) {
-        ContainerSummary summary;
-        summary.id = string_field(raw, "Id");
-        for (auto name : string_list(raw, "Names")) {
-            if (!name.empty() && name[0] == '/')
-                name.erase(0, 1);
-            summary.names.push_back(name);
-        }
-        summary.image = string_field(raw, "Image");
-        summary.state = string_field(raw, "State");
-        summary.status = string_field(raw, "Status");
-        summary.labels = string_map(raw, "Labels");
-        result.push_back(std::move(summary));
-    }
-    return result;
+    return state_->decode(request, state_->send_json(request), parse_summaries);
 }
 
 int Engine::container_wait(const std::string& container, const CancelToken& cancel) {
@@ -412,13 +431,15 @@ int Engine::container_wait(const std::string& container, const CancelToken& canc
                         "wait for container", container);
     request.stream = true;
     request.cancel = cancel;
-    auto answer = state_->send_json(request);
-    if (answer.contains("Error") && answer["Error"].is_object()) {
-        std::string message = string_field(answer["Error"], "Message");
-        if (!message.empty())
-            throw EngineError(request.operation, container, 0, message);
-    }
-    return answer.value("StatusCode", -1);
+    request.repeatable_post = true;  // waiting again changes nothing
+    return state_->decode(request, state_->send_json(request), [&](const json& answer) {
+        if (answer.contains("Error") && answer["Error"].is_object()) {
+            std::string message = string_field(answer["Error"], "Message");
+            if (!message.empty())
+                throw EngineError(request.operation, container, 0, message);
+        }
+        return answer.is_object() ? answer.value("StatusCode", -1) : -1;
+    });
 }
 
 void Engine::container_logs(const std::string& container, const LogOptions& options,

@@ -111,9 +111,16 @@ Engine::Engine(Endpoint endpoint, EngineOptions options) : state_(std::make_uniq
     backend.libpod_api_version = answer.header("libpod-api-version");
     backend.kind = backend.libpod_api_version.empty() ? BackendKind::docker : BackendKind::podman;
 
+    // An answer of an unexpected shape is a TransportError, as everywhere
+    // in Engine; the readers below only see objects.
     auto get = [this](std::string path, const char* operation) {
         return [this, path = std::move(path), operation] {
-            return state_->send_json(state_->request("GET", path, operation));
+            auto request = state_->request("GET", path, operation);
+            return state_->decode(request, state_->send_json(request),
+                                  [](const nlohmann::json& answer) {
+                                      return answer.is_object() ? answer
+                                                                : nlohmann::json::object();
+                                  });
         };
     };
     if (backend.is_podman()) {
@@ -133,9 +140,6 @@ const Endpoint& Engine::endpoint() const {
 }
 const BackendInfo& Engine::backend() const {
     return state_->backend;
-}
-detail::Transport& Engine::transport() {
-    return *state_->transport;
 }
 
 }  // namespace berth

@@ -59,7 +59,13 @@ struct Engine::State {
     }
 
     nlohmann::json send_json(const detail::Request& request) {
-        detail::Response response = send(request);
+        return parse_body(request, send(request));
+    }
+
+    /// The body of an answer as JSON; a body that is not JSON is the
+    /// engine's fault, reported as a TransportError with the operation.
+    static nlohmann::json parse_body(const detail::Request& request,
+                                     const detail::Response& response) {
         if (response.body.empty())
             return nullptr;
         auto parsed = nlohmann::json::parse(response.body, nullptr, false);
@@ -69,6 +75,21 @@ struct Engine::State {
                 "the engine's answer is not JSON: " + response.body.substr(0, 200));
         }
         return parsed;
+    }
+
+    /// Reads an answer with reader; a value of an unexpected type inside it
+    /// (nlohmann's type_error) becomes a TransportError, so that no JSON
+    /// library exception leaves an Engine method.
+    template <typename Reader>
+    static auto decode(const detail::Request& request, const nlohmann::json& answer,
+                       Reader&& reader) {
+        try {
+            return reader(answer);
+        } catch (const nlohmann::json::exception& error) {
+            throw TransportError(
+                request.operation, request.target,
+                std::string("the engine's answer has an unexpected shape: ") + error.what());
+        }
     }
 };
 
@@ -115,6 +136,19 @@ inline std::vector<std::string> string_list(const nlohmann::json& object, const 
             result.push_back(value.get<std::string>());
     }
     return result;
+}
+
+/// Whether an object found by name after a create whose answer was lost
+/// carries every label the create asked for (the engine may add more, as
+/// Docker does with the image's labels): then it is the one that create made.
+inline bool carries_labels(const std::map<std::string, std::string>& found,
+                           const std::map<std::string, std::string>& asked) {
+    for (const auto& [key, value] : asked) {
+        auto label = found.find(key);
+        if (label == found.end() || label->second != value)
+            return false;
+    }
+    return true;
 }
 
 /// Docker's list filters: {"label": ["a=b"], "name": [...]} as a query value.

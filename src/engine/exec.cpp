@@ -61,10 +61,17 @@ ExecResult Engine::exec(const std::string& container, const std::vector<std::str
                                    "inspect exec in", target);
     // Podman can answer the inspect a moment before the exit code is recorded.
     for (int attempt = 0; attempt < 100; ++attempt) {
-        auto answer = state_->send_json(inspect);
-        if (!answer.value("Running", false) && answer.contains("ExitCode") &&
-            answer["ExitCode"].is_number()) {
-            result.exit_code = answer["ExitCode"].get<int>();
+        auto exit_code =
+            state_->decode(inspect, state_->send_json(inspect), [](const nlohmann::json& answer) {
+                std::optional<int> code;
+                if (answer.is_object() && !answer.value("Running", false) &&
+                    answer.contains("ExitCode") && answer["ExitCode"].is_number()) {
+                    code = answer["ExitCode"].get<int>();
+                }
+                return code;
+            });
+        if (exit_code) {
+            result.exit_code = *exit_code;
             return result;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

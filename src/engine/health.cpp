@@ -19,15 +19,22 @@ HealthResult Engine::run_healthcheck(const std::string& container) {
                 "run healthcheck of " + container + ": " +
                 (answer.is_object() ? string_field(answer, "message") : response.body));
         }
-        HealthResult result;
-        result.status = health_status_from_string(string_field(answer, "Status"));
-        result.failing_streak = answer.value("FailingStreak", 0);
-        if (answer.contains("Log") && answer["Log"].is_array()) {
-            for (const auto& entry : answer["Log"]) {
-                result.log.push_back({entry.value("ExitCode", 0), string_field(entry, "Output"),
-                                      string_field(entry, "Start"), string_field(entry, "End")});
+        HealthResult result = state_->decode(request, answer, [](const nlohmann::json& answer) {
+            HealthResult read;
+            if (!answer.is_object())
+                return read;
+            read.status = health_status_from_string(string_field(answer, "Status"));
+            read.failing_streak = answer.value("FailingStreak", 0);
+            if (answer.contains("Log") && answer["Log"].is_array()) {
+                for (const auto& entry : answer["Log"]) {
+                    if (!entry.is_object())
+                        continue;
+                    read.log.push_back({entry.value("ExitCode", 0), string_field(entry, "Output"),
+                                        string_field(entry, "Start"), string_field(entry, "End")});
+                }
             }
-        }
+            return read;
+        });
         if (result.log.empty()) {
             // Podman 4.3 answers with "Log": null; the probe history is in inspect.
             ContainerInfo info = container_inspect(container);

@@ -160,7 +160,7 @@ std::optional<ImageInfo> Engine::image_inspect(const std::string& reference) {
     detail::Response response = state_->send(request, {404});
     if (response.status == 404)
         return std::nullopt;
-    return parse_image(nlohmann::json::parse(response.body));
+    return state_->decode(request, state_->parse_body(request, response), parse_image);
 }
 
 bool Engine::image_exists(const std::string& reference) {

@@ -27,7 +27,16 @@ std::string Engine::network_create(const NetworkSpec& spec) {
                            {"CheckDuplicate", true}};
     request.headers.push_back("Content-Type: application/json");
     request.body = body.dump();
-    return string_field(state_->send_json(request), "Id");
+    try {
+        return string_field(state_->send_json(request), "Id");
+    } catch (const OutcomeUnknown&) {
+        // Not sent again: a network of that name with these labels is the
+        // one this request made.
+        auto made = network_inspect(spec.name);
+        if (!made || !carries_labels(made->labels, spec.labels))
+            throw;
+        return made->id;
+    }
 }
 
 std::optional<NetworkInfo> Engine::network_inspect(const std::string& network) {
@@ -36,16 +45,18 @@ std::optional<NetworkInfo> Engine::network_inspect(const std::string& network) {
     detail::Response response = state_->send(request, {404});
     if (response.status == 404)
         return std::nullopt;
-    return parse_network(nlohmann::json::parse(response.body));
+    return state_->decode(request, state_->parse_body(request, response), parse_network);
 }
 
 std::vector<NetworkInfo> Engine::network_list(const ListFilter& filter) {
     auto request = state_->request("GET", state_->api("/networks"), "list networks");
     request.query.emplace_back("filters", filters_json(filter));
-    std::vector<NetworkInfo> result;
-    for (const auto& raw : state_->send_json(request))
-        result.push_back(parse_network(raw));
-    return result;
+    return state_->decode(request, state_->send_json(request), [](const nlohmann::json& answer) {
+        std::vector<NetworkInfo> result;
+        for (const auto& raw : answer)
+            result.push_back(parse_network(raw));
+        return result;
+    });
 }
 
 void Engine::network_remove(const std::string& network) {

@@ -242,11 +242,15 @@ void Transport::release(std::unique_ptr<Handle> handle) {
 Response Transport::perform(const Request& request) {
     auto handle = acquire();
     bool stale = false;
-    Response response = perform_once(*handle, request, false, stale);
+    // A request that must not be sent twice gets a connection of its own:
+    // on a reused connection the engine may have closed, curl itself would
+    // send the request again ("Connection died, retrying a fresh connect").
+    bool fresh = !request.idempotent();
+    Response response = perform_once(*handle, request, fresh, stale);
     if (stale) {
         // The engine closed a pooled connection while it sat idle (Podman
-        // does after a few seconds). The request never reached it, so sending
-        // it again on a new connection is safe.
+        // does after a few seconds); perform_once only says so for requests
+        // that may be repeated.
         response = perform_once(*handle, request, true, stale);
     }
     release(std::move(handle));
@@ -361,7 +365,7 @@ Response Transport::perform_once(Handle& handle, const Request& request, bool fr
     bool retryable_code =
         code == CURLE_GOT_NOTHING || code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR;
     if (!fresh_connection && reused && retryable_code && !context.received_anything &&
-        context.uploaded_bytes == 0) {
+        context.uploaded_bytes == 0 && request.idempotent()) {
         reused_connection_failed_early = true;
         return response;
     }
@@ -387,6 +391,12 @@ Response Transport::perform_once(Handle& handle, const Request& request, bool fr
     }
     if (!context.received_anything && code == CURLE_GOT_NOTHING) {
         detail = "the engine closed the connection without answering (" + detail + ")";
+    }
+    if (!request.idempotent() && response.status == 0) {
+        throw OutcomeUnknown(request.operation, request.target,
+                             detail +
+                                 "; the engine may have carried the request out, so it was "
+                                 "not sent again");
     }
     throw TransportError(request.operation, request.target, detail);
 }

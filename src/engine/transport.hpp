@@ -36,8 +36,12 @@ struct Request {
     /// Replaces the transport's whole-request limit (stop waits for the
     /// container's own grace period before answering).
     std::optional<std::chrono::milliseconds> timeout;
-    /// GET/HEAD/PUT/DELETE may be repeated safely after a stale connection.
-    bool idempotent() const { return method != "POST"; }
+    /// Set for a POST the engine treats as idempotent (start and stop answer
+    /// 304 when repeated), so that it may be sent again like a GET.
+    bool repeatable_post = false;
+    /// GET/HEAD/PUT/DELETE (and repeatable POSTs) may be sent again when the
+    /// connection fails before the answer; any other POST never is.
+    bool idempotent() const { return method != "POST" || repeatable_post; }
     /// What this request does, for error messages: "inspect container".
     std::string operation;
     std::string target;

@@ -24,7 +24,16 @@ VolumeInfo Engine::volume_create(const VolumeSpec& spec) {
                            {"DriverOpts", spec.driver_options}};
     request.headers.push_back("Content-Type: application/json");
     request.body = body.dump();
-    return parse_volume(state_->send_json(request));
+    try {
+        return state_->decode(request, state_->send_json(request), parse_volume);
+    } catch (const OutcomeUnknown&) {
+        // Not sent again: a volume of that name with these labels is the one
+        // this request made.
+        auto made = volume_inspect(spec.name);
+        if (!made || !carries_labels(made->labels, spec.labels))
+            throw;
+        return *made;
+    }
 }
 
 std::optional<VolumeInfo> Engine::volume_inspect(const std::string& volume) {
@@ -33,19 +42,20 @@ std::optional<VolumeInfo> Engine::volume_inspect(const std::string& volume) {
     detail::Response response = state_->send(request, {404});
     if (response.status == 404)
         return std::nullopt;
-    return parse_volume(nlohmann::json::parse(response.body));
+    return state_->decode(request, state_->parse_body(request, response), parse_volume);
 }
 
 std::vector<VolumeInfo> Engine::volume_list(const ListFilter& filter) {
     auto request = state_->request("GET", state_->api("/volumes"), "list volumes");
     request.query.emplace_back("filters", filters_json(filter));
-    std::vector<VolumeInfo> result;
-    auto answer = state_->send_json(request);
-    if (answer.contains("Volumes") && answer["Volumes"].is_array()) {
-        for (const auto& raw : answer["Volumes"])
-            result.push_back(parse_volume(raw));
-    }
-    return result;
+    return state_->decode(request, state_->send_json(request), [](const nlohmann::json& answer) {
+        std::vector<VolumeInfo> result;
+        if (answer.contains("Volumes") && answer["Volumes"].is_array()) {
+            for (const auto& raw : answer["Volumes"])
+                result.push_back(parse_volume(raw));
+        }
+        return result;
+    });
 }
 
 void Engine::volume_remove(const std::string& volume, bool force) {

@@ -2,6 +2,8 @@
 
 #include <berth/errors.hpp>
 
+#include "orchestrate/rootfs_tar.hpp"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -118,12 +120,47 @@ bool left_out(const std::string& relative) {
     return std::regex_match(relative, skipped);
 }
 
+std::string archive_message(archive* handle) {
+    const char* message = archive_error_string(handle);
+    return message ? message : "libarchive error";
+}
+
+/// Writes one file's bytes into the tar; a failed write, a failed read, or a
+/// file that is not as long as its header said is an error naming the file,
+/// never a silently short or zero-padded member of the image.
+void copy_file_data(archive* writer, const fs::path& source, const std::string& relative,
+                    la_int64_t expected, std::vector<char>& buffer) {
+    std::ifstream input(source, std::ios::binary);
+    if (!input)
+        throw Error("cannot read " + source.string());
+    la_int64_t copied = 0;
+    while (input) {
+        input.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        std::size_t count = static_cast<std::size_t>(input.gcount());
+        if (count == 0)
+            continue;
+        if (archive_write_data(writer, buffer.data(), count) < 0) {
+            throw Error("cannot add the data of " + relative + ": " + archive_message(writer));
+        }
+        copied += static_cast<la_int64_t>(count);
+    }
+    if (input.bad())
+        throw Error("cannot read " + source.string() + ": " + std::strerror(errno));
+    if (copied != expected) {
+        throw Error(relative + " changed while it was being added (" + std::to_string(copied) +
+                    " bytes read, " + std::to_string(expected) + " expected)");
+    }
+}
+
+}  // namespace
+
+namespace orchestrate {
+
 void write_rootfs_tar(const fs::path& root, const fs::path& tar_file) {
     std::unique_ptr<archive, int (*)(archive*)> writer(archive_write_new(), archive_write_free);
     archive_write_set_format_pax_restricted(writer.get());
     if (archive_write_open_filename(writer.get(), tar_file.c_str()) != ARCHIVE_OK) {
-        throw Error("cannot write " + tar_file.string() + ": " +
-                    archive_error_string(writer.get()));
+        throw Error("cannot write " + tar_file.string() + ": " + archive_message(writer.get()));
     }
     std::unique_ptr<archive, int (*)(archive*)> disk(archive_read_disk_new(), archive_read_free);
     archive_read_disk_set_standard_lookup(disk.get());
@@ -141,31 +178,23 @@ void write_rootfs_tar(const fs::path& root, const fs::path& tar_file) {
         archive_entry_copy_sourcepath(entry.get(), it->path().c_str());
         archive_entry_set_pathname(entry.get(), relative.c_str());
         if (archive_read_disk_entry_from_file(disk.get(), entry.get(), -1, nullptr) != ARCHIVE_OK) {
-            throw Error("cannot read " + it->path().string() + ": " +
-                        archive_error_string(disk.get()));
+            throw Error("cannot read " + it->path().string() + ": " + archive_message(disk.get()));
         }
         if (archive_write_header(writer.get(), entry.get()) < ARCHIVE_WARN) {
-            throw Error("cannot add " + relative + ": " + archive_error_string(writer.get()));
+            throw Error("cannot add " + relative + ": " + archive_message(writer.get()));
         }
         if (archive_entry_filetype(entry.get()) == AE_IFREG &&
             archive_entry_size(entry.get()) > 0) {
-            std::ifstream input(it->path(), std::ios::binary);
-            while (input) {
-                input.read(data.data(), static_cast<std::streamsize>(data.size()));
-                if (input.gcount() > 0) {
-                    archive_write_data(writer.get(), data.data(),
-                                       static_cast<std::size_t>(input.gcount()));
-                }
-            }
+            copy_file_data(writer.get(), it->path(), relative, archive_entry_size(entry.get()),
+                           data);
         }
     }
     if (archive_write_close(writer.get()) != ARCHIVE_OK) {
-        throw Error("cannot finish " + tar_file.string() + ": " +
-                    archive_error_string(writer.get()));
+        throw Error("cannot finish " + tar_file.string() + ": " + archive_message(writer.get()));
     }
 }
 
-}  // namespace
+}  // namespace orchestrate
 
 std::string host_debian_mirror() {
     // deb822 sources first (Debian 12's default), then the one-line format.
@@ -280,7 +309,7 @@ BaseImageOutcome ensure_base_image(Engine& engine, const BaseImageOptions& optio
     }
     fs::path tar = scratch.path() / "rootfs.tar";
     say("packing the root filesystem");
-    write_rootfs_tar(root, tar);
+    orchestrate::write_rootfs_tar(root, tar);
     if (!cached.empty()) {
         fs::create_directories(options.cache_dir);
         fs::path partial = cached;

@@ -17,6 +17,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <atomic>
 #include <fstream>
 #include <future>
 #include <map>
@@ -78,7 +79,7 @@ class UpRun {
             throw;
         }
         UpResult result;
-        result.changed = changed_;
+        result.changed = changed_.load();
         result.services = ps(engine_, project_.name);
         // Docker keeps saying "starting" until its own first interval ends;
         // berth ran the same check and saw it pass.
@@ -356,7 +357,9 @@ class UpRun {
         const compose::Service& each = service(name);
         ContainerSpec spec =
             orchestrate::container_spec(project_, each, orchestrate::image_name(project_, each));
-        std::string hash = orchestrate::config_hash(spec, image_ids_[name]);
+        // image_ids_ is complete before the pool starts and only read here:
+        // at(), unlike operator[], never inserts from several threads.
+        std::string hash = orchestrate::config_hash(spec, image_ids_.at(name));
         spec.labels[compose_labels::config_hash] = hash;
         for (const auto& [key, value] : options_.owner_labels)
             spec.labels[key] = value;
@@ -510,7 +513,8 @@ class UpRun {
     std::map<std::string, ContainerSummary> existing_;
     std::map<std::string, std::string> image_ids_;
     Created created_;
-    bool changed_ = false;
+    /// Set from the pool threads of start_levels as well as from this one.
+    std::atomic<bool> changed_{false};
 };
 
 }  // namespace

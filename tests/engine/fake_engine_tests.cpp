@@ -12,7 +12,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <berth/compose/loader.hpp>
+#include <berth/orchestrate.hpp>
+
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -315,4 +319,139 @@ TEST_CASE("an endpoint that answers but is not an engine says so") {
     } catch (const EngineUnreachable& error) {
         CHECK(error.reason() == UnreachableReason::protocol);
     }
+}
+
+TEST_CASE("a POST whose answer is lost is never sent again") {
+    std::atomic<int> creates{0};
+    FakeEngine fake(docker_like([&](const std::string& line, int) -> Reply {
+        if (line.rfind("POST ", 0) == 0 && line.find("/create") != std::string::npos) {
+            ++creates;
+            return {{}, true};  // carried out, perhaps, but the answer is lost
+        }
+        return whole(404, "application/json", R"({"message":"no such container"})");
+    }));
+    Engine engine(fake.endpoint());
+    // The handshake left a pooled connection: the create goes out on a
+    // connection that then dies, which is when a client is tempted to resend.
+    CHECK_THROWS_AS(engine.container_create({.image = "busybox"}), OutcomeUnknown);
+    CHECK(creates == 1);
+    CHECK_THROWS_AS(engine.network_create({.name = "lost"}), OutcomeUnknown);
+    CHECK(creates == 2);
+}
+
+TEST_CASE("a create whose answer is lost is resolved by looking the name up") {
+    std::atomic<int> creates{0};
+    FakeEngine fake(docker_like([&](const std::string& line, int) -> Reply {
+        if (line.rfind("POST /v1.41/containers/create", 0) == 0) {
+            ++creates;
+            return {{}, true};
+        }
+        if (line.rfind("GET /v1.41/containers/made/json", 0) == 0) {
+            return whole(
+                200, "application/json",
+                R"({"Id":"c0ffee","Name":"/made","Config":{"Labels":{"owner":"test","from.image":"x"}}})");
+        }
+        if (line.rfind("GET /v1.41/containers/foreign/json", 0) == 0) {
+            return whole(200, "application/json",
+                         R"({"Id":"beef","Name":"/foreign","Config":{"Labels":{}}})");
+        }
+        return whole(404, "application/json", R"({"message":"no such container"})");
+    }));
+    Engine engine(fake.endpoint());
+    CHECK(engine.container_create(
+              {.name = "made", .image = "busybox", .labels = {{"owner", "test"}}}) == "c0ffee");
+    CHECK(creates == 1);
+    // A container of that name that is not the one asked for is not taken for it.
+    CHECK_THROWS_AS(engine.container_create(
+                        {.name = "foreign", .image = "busybox", .labels = {{"owner", "test"}}}),
+                    OutcomeUnknown);
+    CHECK_THROWS_AS(engine.container_create({.name = "absent", .image = "busybox"}),
+                    OutcomeUnknown);
+    CHECK(creates == 3);
+}
+
+TEST_CASE("answers of the wrong shape are TransportErrors, not JSON library exceptions") {
+    FakeEngine fake(docker_like([](const std::string& line, int) -> Reply {
+        if (line.rfind("GET /v1.41/containers/", 0) == 0 &&
+            line.find("/json ") != std::string::npos)
+            return whole(200, "application/json", R"({"Config":{"Tty":"yes"}})");
+        if (line.rfind("GET /v1.41/images/", 0) == 0)
+            return whole(200, "application/json", "not json at all");
+        if (line.rfind("GET /v1.41/networks/", 0) == 0)
+            return whole(200, "application/json", "[1,2");
+        if (line.rfind("GET /v1.41/volumes/", 0) == 0)
+            return whole(200, "application/json", "{\"Name\":");
+        if (line.rfind("POST /v1.41/containers/c1/wait", 0) == 0)
+            return whole(200, "application/json", R"({"StatusCode":"zero"})");
+        return whole(200, "application/json", "[]");
+    }));
+    Engine engine(fake.endpoint());
+    CHECK_THROWS_AS(engine.container_inspect("c1"), TransportError);
+    CHECK_THROWS_AS(engine.image_inspect("app:1"), TransportError);
+    CHECK_THROWS_AS(engine.network_inspect("net"), TransportError);
+    CHECK_THROWS_AS(engine.volume_inspect("data"), TransportError);
+    CHECK_THROWS_AS(engine.container_wait("c1"), TransportError);
+}
+
+TEST_CASE("up creates the services of one level at the same time") {
+    // Each create waits for the other: if up made them one after the other,
+    // the first would wait in vain and get a 500.
+    std::mutex mutex;
+    std::condition_variable arrived;
+    int creates = 0;
+    FakeEngine fake(docker_like([&](const std::string& line, int) -> Reply {
+        if (line.rfind("POST /v1.41/containers/create", 0) == 0) {
+            std::unique_lock lock(mutex);
+            ++creates;
+            arrived.notify_all();
+            if (!arrived.wait_for(lock, 5s, [&] { return creates >= 2; }))
+                return whole(500, "application/json", R"({"message":"created alone"})");
+            std::string name = line.substr(line.find("name=") + 5);
+            name = name.substr(0, name.find_first_of("& "));
+            return whole(201, "application/json", R"({"Id":"id-)" + name + R"("})");
+        }
+        if (line.rfind("POST /v1.41/networks/create", 0) == 0)
+            return whole(201, "application/json", R"({"Id":"network"})");
+        if (line.rfind("GET /v1.41/images/", 0) == 0)
+            return whole(200, "application/json", R"({"Id":"sha256:1"})");
+        if (line.rfind("GET /v1.41/containers/json", 0) == 0)
+            return whole(200, "application/json", "[]");
+        if (line.rfind("POST /v1.41/containers/", 0) == 0 &&
+            line.find("/start") != std::string::npos)
+            return whole(204, "application/json", "");
+        return whole(404, "application/json", R"({"message":"no such thing"})");
+    }));
+    Engine engine(fake.endpoint());
+    compose::LoadOptions load;
+    load.project_name = "berth-fake-parallel";
+    load.environment = std::map<std::string, std::string>{};
+    compose::Project project = compose::load_project_from_text(
+        "services:\n  one:\n    image: busybox\n  two:\n    image: busybox\n", "/tmp/compose.yaml",
+        load);
+    UpResult result = up(engine, project, {.wait = false});
+    CHECK(result.changed);
+    CHECK(creates == 2);
+}
+
+TEST_CASE("a connection the engine closed after answering is not reused, for GETs and POSTs") {
+    // As Podman does with idle connections, but at once: the engine answers
+    // and then closes the connection without saying so in a header.
+    std::atomic<int> posts{0};
+    FakeEngine fake(docker_like([&](const std::string& line, int) -> Reply {
+        Reply reply = line.rfind("POST ", 0) == 0
+                          ? whole(201, "application/json", R"({"Id":"made"})")
+                          : whole(200, "application/json", "[]");
+        if (line.rfind("POST ", 0) == 0)
+            ++posts;
+        reply.close_after = true;
+        return reply;
+    }));
+    Engine engine(fake.endpoint());
+    for (int round = 0; round < 3; ++round) {
+        CHECK(engine.container_list().empty());
+        std::this_thread::sleep_for(50ms);  // the close has arrived
+        CHECK(engine.container_create({.image = "busybox"}) == "made");
+        std::this_thread::sleep_for(50ms);
+    }
+    CHECK(posts == 3);
 }

@@ -6,8 +6,12 @@
 
 #include "engine/archive.hpp"
 #include "engine/streams.hpp"
+#include "orchestrate/project_lock.hpp"
+#include "orchestrate/rootfs_tar.hpp"
 #include "test_engine.hpp"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -348,4 +352,206 @@ TEST_CASE("a copied tar round-trips files, folders and links, and refuses escape
     CHECK(std::string(std::istreambuf_iterator<char>(b), {}) == "beta");
     CHECK(std::filesystem::read_symlink(destination.path() / "tree/link") == "a.txt");
     CHECK_THROWS_AS(tar_of_path(source.path() / "missing"), UsageError);
+}
+
+namespace {
+
+/// One entry of a hand-made tar: a file, a folder, a symbolic or a hard link.
+struct TarEntry {
+    std::string name;
+    mode_t type = AE_IFREG;
+    std::string content;  ///< file data, or the link's target
+};
+
+std::string make_tar(const std::vector<TarEntry>& entries) {
+    std::string tar;
+    archive* writer = archive_write_new();
+    archive_write_set_format_pax_restricted(writer);
+    archive_write_open(
+        writer, &tar, nullptr,
+        [](archive*, void* user, const void* data, size_t size) -> la_ssize_t {
+            static_cast<std::string*>(user)->append(static_cast<const char*>(data), size);
+            return static_cast<la_ssize_t>(size);
+        },
+        nullptr);
+    for (const auto& each : entries) {
+        archive_entry* entry = archive_entry_new();
+        archive_entry_set_pathname(entry, each.name.c_str());
+        bool hard_link = each.type == 0;
+        archive_entry_set_filetype(entry, hard_link ? AE_IFREG : each.type);
+        archive_entry_set_perm(entry, each.type == AE_IFDIR ? 0755 : 0644);
+        if (each.type == AE_IFLNK)
+            archive_entry_set_symlink(entry, each.content.c_str());
+        if (hard_link)
+            archive_entry_set_hardlink(entry, each.content.c_str());
+        bool has_data = each.type == AE_IFREG;
+        archive_entry_set_size(entry, has_data ? static_cast<la_int64_t>(each.content.size()) : 0);
+        archive_write_header(writer, entry);
+        if (has_data)
+            archive_write_data(writer, each.content.data(), each.content.size());
+        archive_entry_free(entry);
+    }
+    archive_write_close(writer);
+    archive_write_free(writer);
+    return tar;
+}
+
+}  // namespace
+
+TEST_CASE("tar extraction refuses every entry that would land outside the destination") {
+    testing::TemporaryFolder outside;
+    outside.write("passwd", "the real one");
+    const std::string victim = (outside.path() / "passwd").string();
+    const std::string outside_folder = outside.path().string();
+    const std::vector<std::pair<std::string, std::vector<TarEntry>>> attacks = {
+        {"symlink to a folder, then a file under it",
+         {{"link", AE_IFLNK, outside_folder}, {"link/passwd", AE_IFREG, "owned"}}},
+        {"symlink deeper in the tree",
+         {{"a", AE_IFDIR, ""},
+          {"a/link", AE_IFLNK, "../../../../../../" + outside_folder},
+          {"a/link/passwd", AE_IFREG, "owned"}}},
+        {"symlink to a file, then an entry under it",
+         {{"file", AE_IFLNK, victim}, {"file/x", AE_IFREG, "owned"}}},
+        {"dot-dot", {{"a/../../passwd", AE_IFREG, "owned"}}},
+        {"absolute name", {{victim, AE_IFREG, "owned"}}},
+        {"hard link to a file outside", {{"hard", 0, victim}}},
+        {"hard link through dot-dot", {{"hard", 0, "../" + victim}}},
+        {"hard link through a planted symlink",
+         {{"link", AE_IFLNK, outside_folder}, {"hard", 0, "link/passwd"}}},
+    };
+    for (const auto& [what, entries] : attacks) {
+        CAPTURE(what);
+        testing::TemporaryFolder destination;
+        CHECK_THROWS_AS(extract_tar(make_tar(entries), destination.path() / "into"), Error);
+        std::ifstream still(victim);
+        CHECK(std::string(std::istreambuf_iterator<char>(still), {}) == "the real one");
+    }
+    // A symlink over an existing file replaces the file; a file over a
+    // symlink replaces the link instead of writing through it.
+    testing::TemporaryFolder destination;
+    extract_tar(make_tar({{"x", AE_IFLNK, victim},
+                          {"x", AE_IFREG, "mine"},
+                          {"y", AE_IFREG, "y"},
+                          {"z", 0, "y"}}),
+                destination.path());
+    std::ifstream still(victim);
+    CHECK(std::string(std::istreambuf_iterator<char>(still), {}) == "the real one");
+    std::ifstream mine(destination.path() / "x");
+    CHECK(std::string(std::istreambuf_iterator<char>(mine), {}) == "mine");
+    std::ifstream linked(destination.path() / "z");
+    CHECK(std::string(std::istreambuf_iterator<char>(linked), {}) == "y");
+}
+
+TEST_CASE("a .dockerignore pattern std::regex cannot take is a UsageError naming it") {
+    try {
+        IgnoreRules::parse("ok\n[z-a]\n");
+        FAIL("accepted [z-a]");
+    } catch (const UsageError& error) {
+        CHECK(std::string(error.what()).find("[z-a]") != std::string::npos);
+    }
+}
+
+TEST_CASE("the base image's tar fails naming the file whose data could not be written") {
+    testing::TemporaryFolder root;
+    root.write("etc/hostname", "debian\n");
+    root.write("usr/lib/big", std::string(1 << 20, 'x'));
+    testing::TemporaryFolder out;
+    CHECK_NOTHROW(orchestrate::write_rootfs_tar(root.path(), out.path() / "rootfs.tar"));
+    // /dev/full takes no byte: libarchive's write of the data fails.
+    try {
+        orchestrate::write_rootfs_tar(root.path(), "/dev/full");
+        FAIL("a tar was written to /dev/full");
+    } catch (const Error& error) {
+        CHECK(std::string(error.what()).find("usr/lib/big") != std::string::npos);
+    }
+}
+
+namespace {
+
+/// Points XDG_RUNTIME_DIR at a folder of the test's for the scope.
+class RuntimeFolder {
+  public:
+    RuntimeFolder() {
+        const char* old = std::getenv("XDG_RUNTIME_DIR");
+        if (old)
+            old_ = old;
+        ::setenv("XDG_RUNTIME_DIR", folder_.path().c_str(), 1);
+    }
+    ~RuntimeFolder() {
+        if (old_)
+            ::setenv("XDG_RUNTIME_DIR", old_->c_str(), 1);
+        else
+            ::unsetenv("XDG_RUNTIME_DIR");
+    }
+    std::filesystem::path locks() const { return folder_.path() / "berth-locks"; }
+
+  private:
+    testing::TemporaryFolder folder_;
+    std::optional<std::string> old_;
+};
+
+}  // namespace
+
+TEST_CASE("the project lock lives in a private folder and follows no planted link") {
+    {
+        RuntimeFolder runtime;
+        { orchestrate::ProjectLock lock("unix:///x.sock", "p"); }
+        struct stat info {};
+        REQUIRE(::lstat(runtime.locks().c_str(), &info) == 0);
+        CHECK((info.st_mode & 0777) == 0700);
+    }
+    {
+        RuntimeFolder runtime;  // someone made the folder a link elsewhere
+        testing::TemporaryFolder elsewhere;
+        std::filesystem::create_symlink(elsewhere.path(), runtime.locks());
+        CHECK_THROWS_AS(orchestrate::ProjectLock("unix:///x.sock", "p"), Error);
+        CHECK(std::filesystem::is_empty(elsewhere.path()));
+    }
+    {
+        RuntimeFolder runtime;  // left open to all by an older berth: closed again
+        std::filesystem::create_directory(runtime.locks());
+        ::chmod(runtime.locks().c_str(), 0777);
+        { orchestrate::ProjectLock lock("unix:///x.sock", "p"); }
+        struct stat info {};
+        REQUIRE(::lstat(runtime.locks().c_str(), &info) == 0);
+        CHECK((info.st_mode & 0777) == 0700);
+    }
+    if (::getuid() == 0) {
+        RuntimeFolder runtime;  // a folder of another user's (only root can make one)
+        std::filesystem::create_directory(runtime.locks());
+        REQUIRE(::chown(runtime.locks().c_str(), 65534, 65534) == 0);
+        CHECK_THROWS_AS(orchestrate::ProjectLock("unix:///x.sock", "p"), Error);
+    }
+    {
+        RuntimeFolder runtime;  // the lock file itself a link to a file to clobber
+        testing::TemporaryFolder elsewhere;
+        elsewhere.write("victim", "keep");
+        ::mkdir(runtime.locks().c_str(), 0700);
+        std::filesystem::create_symlink(elsewhere.path() / "victim",
+                                        runtime.locks() / "unix____x_sock-p.lock");
+        CHECK_THROWS_AS(orchestrate::ProjectLock("unix:///x.sock", "p"), Error);
+    }
+}
+
+TEST_CASE("a second process waits for the project lock the first holds") {
+    RuntimeFolder runtime;
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        orchestrate::ProjectLock lock("unix:///x.sock", "shared");
+        (void)!::write(ready[1], "x", 1);
+        ::usleep(600 * 1000);
+        ::_exit(0);
+    }
+    char byte;
+    REQUIRE(::read(ready[0], &byte, 1) == 1);
+    auto asked = std::chrono::steady_clock::now();
+    { orchestrate::ProjectLock lock("unix:///x.sock", "shared"); }
+    CHECK(std::chrono::steady_clock::now() - asked > std::chrono::milliseconds(400));
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ::close(ready[0]);
+    ::close(ready[1]);
 }

@@ -23,6 +23,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 using namespace berth;
 using namespace berth::testing;
@@ -109,12 +110,17 @@ TEST_CASE("services of one level start in parallel, after the level they depend 
     REQUIRE(result.services.size() == 3);
     for (const auto& service : result.services)
         CHECK(service.state == "running");
-    // Both of the first level are under way before either is waited on,
-    // and the last is created only after both run.
+    // The two of the first level overlap: each is being created before the
+    // other is started (one after the other, one of these would fail; the
+    // fake-engine test "up creates the services of one level at the same
+    // time" asserts the same without depending on timing). The last is
+    // created only after both run.
+    CHECK(stack.position("Creating first") < stack.position("Starting second"));
+    CHECK(stack.position("Creating second") < stack.position("Starting first"));
     CHECK(stack.position("Starting first") < stack.position("Creating last"));
     CHECK(stack.position("Starting second") < stack.position("Creating last"));
-    CHECK(stack.position("Creating first") < stack.position("Running second"));
-    CHECK(stack.position("Creating second") < stack.position("Running first"));
+    CHECK(stack.position("Running first") < stack.position("Creating last"));
+    CHECK(stack.position("Running second") < stack.position("Creating last"));
 }
 
 TEST_CASE("depends_on conditions: healthy waits for the healthcheck, completed for exit 0") {
@@ -287,6 +293,45 @@ TEST_CASE(
     CHECK(ps(engine(), stack.name()).size() == 1);
     down(engine(), stack.name(), nullptr, {.timeout = 1s});
     CHECK(stack.nothing_left());
+}
+
+TEST_CASE("up and down of one project from two processes at once leave it whole or gone") {
+    std::string berth = environment_variable("BERTH_BINARY");
+    REQUIRE_MESSAGE(!berth.empty(), "BERTH_BINARY must name the berth program");
+    TestProject stack("  one:\n" + busybox("sleep 600") + "  two:\n" + busybox("sleep 600") +
+                      "    volumes: [data:/data]\nvolumes:\n  data: {}\n");
+    std::string file = stack.project().source_files.front();
+    auto berth_run = [&](std::vector<std::string> arguments) {
+        std::vector<std::string> argv = {berth, "--host",    engine().endpoint().uri(), "-f", file,
+                                         "-p",  stack.name()};
+        argv.insert(argv.end(), arguments.begin(), arguments.end());
+        return run_process(argv);
+    };
+    ListFilter filter;
+    filter.labels = {std::string(compose_labels::project) + "=" + stack.name()};
+    for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        ProcessResult up_result;
+        std::thread upper([&] { up_result = berth_run({"up", "-q"}); });
+        ProcessResult down_result = berth_run({"down", "-v", "-t", "1"});
+        upper.join();
+        INFO(up_result.output);
+        INFO(down_result.output);
+        // Serialised by the project lock, each ran whole: neither failed, and
+        // the project is either entirely up (down went first) or gone.
+        CHECK(up_result.exit_code == 0);
+        CHECK(down_result.exit_code == 0);
+        auto containers = engine().container_list(filter);
+        if (containers.empty()) {
+            CHECK(stack.nothing_left());
+        } else {
+            CHECK(containers.size() == 2);
+            for (const auto& container : containers)
+                CHECK(container.state == "running");
+            CHECK(engine().network_list(filter).size() == 1);
+            CHECK(engine().volume_list(filter).size() == 1);
+        }
+    }
 }
 
 TEST_CASE(

@@ -62,6 +62,11 @@ class ComposeError : public Error {
     std::vector<Diagnostic> diagnostics_;
 };
 
+/// A project name as compose makes it: lower case, only [a-z0-9_-], and
+/// beginning with a letter or digit (leading '_' and '-' dropped). Empty
+/// when nothing is left.
+std::string normalise_project_name(const std::string& name);
+
 /// Loads, interpolates, merges and validates; throws ComposeError listing
 /// every problem, or UsageError when a named file or env file cannot be read.
 ///
