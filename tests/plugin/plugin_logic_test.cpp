@@ -82,7 +82,7 @@ TEST_CASE("--container-mounts items: /SRC:/DST with ro or rw, and what is refuse
     CHECK(berth_parse_mount(long_source.c_str(), &mount, error, sizeof error) == -1);
 }
 
-TEST_CASE("the environment merge: the job wins except PATH, unless --container-env names it") {
+TEST_CASE("the environment merge: the image wins, unless --container-env names the variable") {
     static const char entries[] = "PATH=/image/bin\0LANG=C.UTF-8\0NOEQUALS\0EMPTY=\0LAST=x";
     std::string image(entries, sizeof entries - 1);
     auto merge = [&](const char* env_option) {
@@ -101,11 +101,14 @@ TEST_CASE("the environment merge: the job wins except PATH, unless --container-e
     auto plain = merge(nullptr);
     CHECK(plain.size() == 4);
     CHECK(plain["PATH"] == std::make_pair(std::string("/image/bin"), 1));
-    CHECK(plain["LANG"] == std::make_pair(std::string("C.UTF-8"), 0));
-    CHECK(plain["EMPTY"] == std::make_pair(std::string(""), 0));
-    CHECK(plain["LAST"] == std::make_pair(std::string("x"), 0));
+    CHECK(plain["LANG"] == std::make_pair(std::string("C.UTF-8"), 1));
+    CHECK(plain["EMPTY"] == std::make_pair(std::string(""), 1));
+    CHECK(plain["LAST"] == std::make_pair(std::string("x"), 1));
     CHECK(plain.count("NOEQUALS") == 0);
-    CHECK(merge("LANG,PATH")["PATH"].second == 0);
+    auto named = merge("LANG,PATH");
+    CHECK(named["PATH"].second == 0);
+    CHECK(named["LANG"].second == 0);
+    CHECK(named["LAST"].second == 1);
     CHECK(merge("PATHS")["PATH"].second == 1);  // a whole name, not a prefix
     CHECK(merge("XPATH,PAT")["PATH"].second == 1);
     CHECK(berth_names_variable("A,B,C", "B"));

@@ -310,10 +310,10 @@ const std::string& job_image() {
         std::string pushed =
             "127.0.0.1:" + std::to_string(stack().registry_port()) + "/test/jobs:v1";
         TemporaryFolder context;
-        context.write("Containerfile",
-                      "FROM " + busybox_image() +
-                          "\nENV IMAGE_ONLY=from-image\nRUN echo inside the image > /etc/marker\n"
-                          "WORKDIR /etc\n");
+        context.write("Containerfile", "FROM " + busybox_image() +
+                                           "\nENV IMAGE_ONLY=from-image PYTHONPATH=/workspace\n"
+                                           "RUN echo inside the image > /etc/marker\n"
+                                           "WORKDIR /etc\n");
         BuildOptions build;
         build.context_dir = context.path().string();
         build.tags = {pushed};
@@ -393,6 +393,25 @@ TEST_CASE("a container task is PID 1 of its own PID namespace, and its exit code
     INFO(result.output);
     CHECK(result.output.find("pid 1\n") != std::string::npos);
     CHECK(result.output.find("exit=3") != std::string::npos);
+}
+
+TEST_CASE("the image's environment wins over the job's unless --container-env names it") {
+    std::string image = job_image();
+    auto in_container = [&image](const std::string& options, const std::string& script) {
+        return "srun --container-image=" + image + " " + options + " /bin/sh -c '" + script + "'; ";
+    };
+    ProcessResult result = stack().ssh(
+        "export PYTHONPATH=/from-the-job JOB_ONLY=kept PATH=/job/bin:$PATH; " +
+        in_container("", "echo py=$PYTHONPATH job=$JOB_ONLY image=$IMAGE_ONLY path=$PATH") +
+        in_container("--container-env=PYTHONPATH,PATH", "echo named=$PYTHONPATH path=$PATH"));
+    INFO(result.output);
+    CHECK(result.output.find("py=/workspace job=kept image=from-image path=") != std::string::npos);
+    CHECK(result.output.find("path=/job/bin") != std::string::npos);  // the named run only
+    CHECK(result.output.find("named=/from-the-job path=/job/bin:") != std::string::npos);
+    auto first = result.output.find("py=");
+    REQUIRE(first != std::string::npos);
+    CHECK(result.output.substr(first, result.output.find('\n', first) - first).find("/job/bin") ==
+          std::string::npos);
 }
 
 TEST_CASE("--container-name keeps a container's files across job steps") {

@@ -399,8 +399,9 @@ static void set_job_variable(const char *name, const char *value, int image_wins
     spank_setenv((spank_t)context, name, value, image_wins);
 }
 
-/* The image's environment under the job's: the job wins, except PATH, which
- * must find the image's programs, unless --container-env names it. */
+/* The image's environment over the job's, as Pyxis has it: an image built
+ * with ENV PYTHONPATH or LD_LIBRARY_PATH must get those, whatever the job
+ * exported, unless --container-env names them. */
 static void merge_environment(spank_t spank, const char *bundle) {
     char path[PATH_LENGTH];
     if (berth_format(path, sizeof path, "%s/env", bundle) != 0) return;

@@ -100,7 +100,7 @@ void berth_merge_environment(char *text, size_t length, const char *env_option, 
         char *equals = memchr(entry, '=', entry_length);
         if (equals) {
             *equals = '\0';
-            int image_wins = strcmp(entry, "PATH") == 0 && !berth_names_variable(env_option, entry);
+            int image_wins = !berth_names_variable(env_option, entry);
             set(entry, equals + 1, image_wins, context);
             *equals = '=';
         }

@@ -46,12 +46,12 @@ int berth_parse_mount(const char *item, struct berth_mount *mount, char *error, 
 /* Whether a comma-separated --container-env list names the variable. */
 int berth_names_variable(const char *list, const char *name);
 
-/* The image's environment under the job's: for each NAME=VALUE of text
- * (entries separated by NUL, length bytes in all, and text[length] a NUL
- * that ends the last one), set(name, value,
- * image_wins, context) where image_wins is 1 for PATH (which must find the
- * image's programs) unless env_option names it. Entries without '=' are
- * skipped. text is left as it was. */
+/* Pyxis's rule: the image's environment over the job's. For each NAME=VALUE
+ * of text (entries separated by NUL, length bytes in all, and text[length] a
+ * NUL that ends the last one), set(name, value, image_wins, context) where
+ * image_wins is 1 unless env_option (--container-env) names the variable,
+ * whose job value then stays. Entries without '=' are skipped. text is left
+ * as it was. */
 typedef void (*berth_set_variable)(const char *name, const char *value, int image_wins, void *context);
 void berth_merge_environment(char *text, size_t length, const char *env_option, berth_set_variable set,
                              void *context);
