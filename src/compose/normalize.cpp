@@ -362,11 +362,5 @@ void normalize_file(Node& root, const std::string& base_directory, Diagnostics& 
     Normalizer(base_directory, diagnostics).mapping(root, project_schema, "");
 }
 
-void normalize_service(Node& service, const std::string& key_path,
-                       const std::string& base_directory, Diagnostics& diagnostics) {
-    Normalizer normalizer(base_directory, diagnostics);
-    service_entry(normalizer, service, key_path);
-    normalizer.mapping(service, service_schema, key_path);
-}
 
 }  // namespace berth::compose::detail

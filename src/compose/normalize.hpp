@@ -18,10 +18,6 @@ namespace berth::compose::detail {
 /// diagnostics; invalid entries are dropped.
 void normalize_file(Node& root, const std::string& base_directory, Diagnostics& diagnostics);
 
-/// Normalises a single service mapping (used for `extends` targets).
-void normalize_service(Node& service, const std::string& key_path,
-                       const std::string& base_directory, Diagnostics& diagnostics);
-
 /// The key a user probably meant, or "" when nothing is close.
 std::string closest_key(const std::string& key, const std::vector<std::string>& known);
 
