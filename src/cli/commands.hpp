@@ -38,6 +38,9 @@ int run_command(const Command& command, const std::string& program, const Argume
 /// and `berth compose`. program is what usage lines call the program.
 int compat_main(const std::string& program, const Arguments& arguments);
 
+/// The resolved project as `config` prints it: YAML, or JSON.
+void print_project(const compose::Project& project, bool json);
+
 /// A running project as JSON: engine, services with ports, and the Slurm
 /// cluster's connection info when the project has one (README: JSON schema).
 nlohmann::json stack_json(const std::string& project, Engine& engine,

@@ -31,12 +31,8 @@ int config(const ParsedOptions& parsed) {
         if (parsed.has("--services")) {
             for (const auto& service : project.services)
                 std::cout << service.name << "\n";
-        } else if (json) {
-            std::cout << compose::to_json(project).dump(2, ' ', false,
-                                                        nlohmann::json::error_handler_t::replace)
-                      << "\n";
         } else {
-            std::cout << compose::to_yaml(project);
+            print_project(project, json);
         }
         return 0;
     } catch (const compose::ComposeError& error) {
@@ -47,6 +43,16 @@ int config(const ParsedOptions& parsed) {
 }
 
 }  // namespace
+
+void print_project(const compose::Project& project, bool json) {
+    if (json) {
+        std::cout << compose::to_json(project).dump(2, ' ', false,
+                                                    nlohmann::json::error_handler_t::replace)
+                  << "\n";
+    } else {
+        std::cout << compose::to_yaml(project);
+    }
+}
 
 Command config_command() {
     return {{"config", "",

@@ -203,12 +203,8 @@ int config(Context& context, const ParsedOptions& parsed) {
     } else if (parsed.has("--images")) {
         for (const auto& service : project.services)
             std::cout << orchestrate::image_name(project, service) << "\n";
-    } else if (format == "json") {
-        std::cout << compose::to_json(project).dump(2, ' ', false,
-                                                    nlohmann::json::error_handler_t::replace)
-                  << "\n";
     } else {
-        std::cout << compose::to_yaml(project);
+        print_project(project, format == "json");
     }
     return 0;
 }
