@@ -6,6 +6,9 @@
 
 #include "berth_container_logic.h"
 
+#include <sched.h>
+#include <sys/mount.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -14,7 +17,18 @@ namespace {
 
 std::string reference(const char* option, const char* registry = "registry:5000") {
     char out[BERTH_PATH_LENGTH];
-    return berth_image_reference(option, registry, out, sizeof out) == 0 ? out : "<refused>";
+    char error[BERTH_ERROR_LENGTH];
+    return berth_image_reference(option, registry, out, sizeof out, error, sizeof error) == 0
+               ? out
+               : "<refused>";
+}
+
+std::string refusal(const char* option) {
+    char out[BERTH_PATH_LENGTH];
+    char error[BERTH_ERROR_LENGTH] = "";
+    return berth_image_reference(option, "registry:5000", out, sizeof out, error, sizeof error) == 0
+               ? "<accepted>"
+               : error;
 }
 
 }  // namespace
@@ -32,7 +46,50 @@ TEST_CASE("image references: Pyxis's REGISTRY#IMAGE, a registry in the name, or 
     std::string long_name(BERTH_PATH_LENGTH, 'a');
     CHECK(reference(long_name.c_str()) == "<refused>");  // cut short before, now refused
     char small[16];
-    CHECK(berth_image_reference("registry:5000#app:1", "r", small, sizeof small) == -1);
+    char error[BERTH_ERROR_LENGTH];
+    CHECK(berth_image_reference("registry:5000#app:1", "r", small, sizeof small, error,
+                                sizeof error) == -1);
+}
+
+TEST_CASE("docker:// references as Pyxis takes them, and what berth cannot pull") {
+    CHECK(reference("docker://registry:5000#team/app:1") == "registry:5000/team/app:1");
+    CHECK(reference("docker://app:1") == "registry:5000/app:1");
+    CHECK(reference("app@sha256:abc") == "registry:5000/app@sha256:abc");
+    CHECK(refusal("/images/app.sqsh").find("squashfs files are not supported") !=
+          std::string::npos);
+    CHECK(refusal("./app.sqsh").find("squashfs") != std::string::npos);
+    CHECK(refusal("dockerd://app:1").find("only docker:// references") != std::string::npos);
+    CHECK(refusal("podman://app:1").find("only docker:// references") != std::string::npos);
+    CHECK(refusal("docker://me@registry:5000#app:1").find("USER@ is not supported") !=
+          std::string::npos);
+    CHECK(refusal("").find("argument required") != std::string::npos);
+}
+
+TEST_CASE("--container-name NAME[:FLAG] with Pyxis's flags, and bogus names refused") {
+    char name[BERTH_NAME_LENGTH + 1];
+    char error[BERTH_ERROR_LENGTH];
+    berth_name_flag flag{};
+    auto parse = [&](const char* option) {
+        return berth_parse_container_name(option, name, sizeof name, &flag, error, sizeof error);
+    };
+    REQUIRE(parse("kept") == 0);
+    CHECK(std::string(name) == "kept");
+    CHECK(flag == BERTH_NAME_AUTO);
+    REQUIRE(parse("kept:create") == 0);
+    CHECK(flag == BERTH_NAME_CREATE);
+    REQUIRE(parse("kept:exec") == 0);
+    CHECK(flag == BERTH_NAME_EXEC);
+    REQUIRE(parse("kept:no_exec") == 0);
+    CHECK(flag == BERTH_NAME_NO_EXEC);
+    REQUIRE(parse("kept:auto") == 0);
+    CHECK(flag == BERTH_NAME_AUTO);
+    CHECK(parse(":attach") == -1);
+    CHECK(std::string(error) == "--container-name: empty name");
+    CHECK(parse("kept:attach") == -1);
+    CHECK(std::string(error).find("flag must be \"auto\", \"create\", \"exec\" or \"no_exec\"") !=
+          std::string::npos);
+    CHECK(parse("../etc:create") == -1);
+    CHECK(parse("") == -1);
 }
 
 TEST_CASE("container names are plain names: no paths, no hidden names, no shell") {
@@ -62,7 +119,7 @@ TEST_CASE("plugstack.conf's default_registry argument, and one too long for its 
 }
 
 TEST_CASE("--container-mounts items: /SRC:/DST with ro or rw, and what is refused") {
-    berth_mount mount{};
+    static berth_mount mount{};
     char error[512];
     REQUIRE(berth_parse_mount("/data:/mnt/data:ro", &mount, error, sizeof error) == 0);
     CHECK(std::string(mount.source) == "/data");
@@ -73,13 +130,80 @@ TEST_CASE("--container-mounts items: /SRC:/DST with ro or rw, and what is refuse
     CHECK(mount.read_only == 0);
     REQUIRE(berth_parse_mount("/a:/b:rw", &mount, error, sizeof error) == 0);
     CHECK(mount.read_only == 0);
-    for (const char* bad : {"a:/b", "/a:b", ":/b", "/a", "/a:/b:rx"}) {
+    for (const char* bad : {"a:/b", "/a:b", ":/b", "/a:", "/a:/b:rx", "tmpfs", "/a:/b:ro+bogus"}) {
         CAPTURE(bad);
         CHECK(berth_parse_mount(bad, &mount, error, sizeof error) == -1);
         CHECK(std::string(error).find("mount") != std::string::npos);
     }
     std::string long_source = "/" + std::string(BERTH_PATH_LENGTH, 's') + ":/b";
     CHECK(berth_parse_mount(long_source.c_str(), &mount, error, sizeof error) == -1);
+}
+
+TEST_CASE("Pyxis's mount forms: relative, short, tmpfs, umount, and flags joined with +") {
+    static berth_mount mount{};
+    char error[512];
+    REQUIRE(berth_parse_mount("./data:./inside", &mount, error, sizeof error) == 0);
+    CHECK(std::string(mount.source) == "./data");
+    CHECK(std::string(mount.target) == "./inside");
+    CHECK(mount.kind == BERTH_MOUNT_BIND);
+    CHECK(mount.recursive == 1);  // rbind is the default
+    REQUIRE(berth_parse_mount("/var/lib", &mount, error, sizeof error) == 0);
+    CHECK(std::string(mount.source) == "/var/lib");
+    CHECK(std::string(mount.target) == "/var/lib");
+    REQUIRE(berth_parse_mount("tmpfs:/scratch", &mount, error, sizeof error) == 0);
+    CHECK(mount.kind == BERTH_MOUNT_TMPFS);
+    REQUIRE(berth_parse_mount("umount:/sys", &mount, error, sizeof error) == 0);
+    CHECK(mount.kind == BERTH_MOUNT_UMOUNT);
+    REQUIRE(berth_parse_mount("/a:/b:ro+nosuid+nodev+noexec+bind+runbindable", &mount, error,
+                              sizeof error) == 0);
+    CHECK(mount.read_only == 1);
+    CHECK(mount.recursive == 0);
+    CHECK(mount.flags == (MS_NOSUID | MS_NODEV | MS_NOEXEC));
+    CHECK(mount.propagation == (MS_UNBINDABLE | MS_REC));
+    REQUIRE(berth_parse_mount("/a:/b:noexec+exec+slave", &mount, error, sizeof error) == 0);
+    CHECK(mount.flags == 0);
+    CHECK(mount.propagation == MS_SLAVE);
+    REQUIRE(berth_parse_mount("/a:/b:rprivate+rw", &mount, error, sizeof error) == 0);
+    CHECK(mount.propagation == (MS_PRIVATE | MS_REC));
+    CHECK(mount.read_only == 0);
+    CHECK(berth_parse_mount("data:/x", &mount, error, sizeof error) == -1);
+    CHECK(std::string(error).find(
+              "mount source must be a relative path, an absolute path, \"tmpfs\" or \"umount\"") !=
+          std::string::npos);
+    CHECK(berth_parse_mount("/a:b", &mount, error, sizeof error) == -1);
+    CHECK(std::string(error).find("mount target must be a relative path or an absolute path") !=
+          std::string::npos);
+    CHECK(berth_parse_mount(":", &mount, error, sizeof error) == -1);
+    CHECK(std::string(error) == "--container-mounts: invalid format: :");
+}
+
+TEST_CASE("--container-env lists and --container-unshare namespaces") {
+    CHECK(berth_valid_env_list("A"));
+    CHECK(berth_valid_env_list("A,B_2"));
+    for (const char* bad : {"", ",", "FOO,", ",FOO", "A,,B"}) {
+        CAPTURE(bad);
+        CHECK(!berth_valid_env_list(bad));
+    }
+    CHECK(!berth_valid_env_list(nullptr));
+    int flags = 0;
+    char error[512];
+    REQUIRE(berth_parse_unshare("net,ipc,uts", &flags, error, sizeof error) == 0);
+    CHECK(flags == (CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS));
+    CHECK(berth_parse_unshare("pid", &flags, error, sizeof error) == -1);
+    CHECK(std::string(error).find("unknown namespace 'pid'") != std::string::npos);
+    CHECK(berth_parse_unshare("net,", &flags, error, sizeof error) == -1);
+    CHECK(std::string(error) == "--container-unshare: empty namespace argument");
+}
+
+TEST_CASE("locale variables stay out of the container; Pyxis's booleans") {
+    for (const char* locale : {"LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES"})
+        CHECK_MESSAGE(berth_is_locale_variable(locale), locale);
+    for (const char* other : {"LANGX", "PATH", "XLC_ALL", "L"})
+        CHECK_MESSAGE(!berth_is_locale_variable(other), other);
+    CHECK(berth_parse_bool("1") == 1);
+    CHECK(berth_parse_bool("TRUE") == 1);
+    CHECK(berth_parse_bool("no") == 0);
+    CHECK(berth_parse_bool("maybe") == -1);
 }
 
 TEST_CASE("the environment merge: the image wins, unless --container-env names the variable") {
