@@ -144,14 +144,21 @@ static double seconds_now(void) {
     return now.tv_sec + now.tv_usec / 1e6;
 }
 
-/* Reads the image's environment and working directory from the unpacked
- * bundle's config.json; the path is an argument, never part of the script. */
+/* Reads the image's environment and working directory from the image's
+ * own configuration in the OCI layout, not from the runtime config.json
+ * umoci writes: that one adds HOME=/root and TERM=xterm, which would win
+ * over the job's. The paths are arguments, never part of the script. */
 static const char describe_script[] =
-    "import json, sys\n"
-    "folder = sys.argv[1]\n"
-    "process = json.load(open(folder + '/config.json'))['process']\n"
-    "open(folder + '/env', 'w').write('\\0'.join(process.get('env', [])))\n"
-    "open(folder + '/cwd', 'w').write(process.get('cwd', '/'))\n";
+    "import json, os, sys\n"
+    "layout, folder = sys.argv[1], sys.argv[2]\n"
+    "def blob(digest):\n"
+    "    algorithm, value = digest.split(':', 1)\n"
+    "    return json.load(open(os.path.join(layout, 'blobs', algorithm, value)))\n"
+    "manifest = blob(json.load(open(os.path.join(layout, "
+    "'index.json')))['manifests'][0]['digest'])\n"
+    "config = blob(manifest['config']['digest']).get('config') or {}\n"
+    "open(folder + '/env', 'w').write('\\0'.join(config.get('Env') or []))\n"
+    "open(folder + '/cwd', 'w').write(config.get('WorkingDir') or '/')\n";
 
 /* Pulls and unpacks the image into bundle (a folder named by the digest,
  * holding rootfs/, env and cwd) unless it is there. Called with the lock
@@ -166,7 +173,7 @@ static int unpack_image(const char* reference, const char* source, const char* b
     berth_remove_tree(partial);
     char* copy[] = {"skopeo", "copy", "--quiet", (char*)source, destination, NULL};
     char* unpack[] = {"umoci", "unpack", "--rootless", "--image", destination + 4, partial, NULL};
-    char* describe[] = {"python3", "-c", (char*)describe_script, partial, NULL};
+    char* describe[] = {"python3", "-c", (char*)describe_script, layout, partial, NULL};
     int result = 0;
     if (berth_run(NULL, 0, errors, sizeof errors, copy) != 0) {
         trim(errors);
