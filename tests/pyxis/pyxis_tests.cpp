@@ -325,6 +325,14 @@ TEST_CASE("PYXIS_CONTAINER_* variables stand in for options, and the command lin
         image + " touch /x 2>&1 | grep -c 'Read-only'");
     INFO(result.output);
     CHECK(has(result.output, "inside the image\n/workspace\n/tmp\n0\nmounted\n1\n"));
+    // Tasks whose image came from a variable leave no scratch folder and no
+    // report marker behind (slurmstepd reads the variables again to know).
+    ProcessResult clean = stack().ssh(
+        "timeout 20 sh -c 'while ls /tmp | grep -q ^berth-container-; do sleep 0.2; done' && echo "
+        "clean; "
+        "ls /tmp | grep ^berth-container-");
+    INFO(clean.output);
+    CHECK(has(clean.output, "clean\n"));
 }
 
 TEST_CASE("--container-remap-root: uid 0, home at /root, the seccomp filter, apt as root") {

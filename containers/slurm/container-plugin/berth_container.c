@@ -1220,7 +1220,9 @@ static void remove_task_traces(spank_t spank) {
 int slurm_spank_task_exit(spank_t spank, int argc, char** argv) {
     (void)argc;
     (void)argv;
-    if (image_option || name_option)
+    /* slurmstepd did not run task_init: the PYXIS_CONTAINER_* variables may
+     * still have to say that this was a container task. */
+    if (take_variables(spank) == 0 && (image_option || name_option))
         as_job_user(spank, remove_task_traces);
     return 0;
 }
@@ -1238,7 +1240,8 @@ static void remove_report_marker(spank_t spank) {
 int slurm_spank_exit(spank_t spank, int argc, char** argv) {
     (void)argc;
     (void)argv;
-    if (spank_context() == S_CTX_REMOTE && (image_option || name_option))
+    if (spank_context() == S_CTX_REMOTE && take_variables(spank) == 0 &&
+        (image_option || name_option))
         as_job_user(spank, remove_report_marker);
     return 0;
 }
