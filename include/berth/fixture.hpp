@@ -145,8 +145,9 @@ struct SlurmCluster {
 
 /// The `berth watchdog` side of crash cleanup: blocks until the owner's end
 /// of the pipe on `descriptor` closes; takes the project down unless told
-/// "done" first.
-int run_watchdog(int descriptor, const std::string& endpoint, const std::string& project);
+/// "done" first: killed, or with each service's grace period when graceful.
+int run_watchdog(int descriptor, const std::string& endpoint, const std::string& project,
+                 bool graceful = false);
 
 /// Takes down every stack whose owning process is gone (and that was not
 /// kept). Returns the projects it took down.
