@@ -19,17 +19,16 @@ library, the berth program of the build folder, and docker-compose.
 
 import argparse
 import datetime
-import http.client
 import json
 import os
 import pathlib
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.parse
+
+from engine_api import describe, engine_get, project_containers, rootless_socket
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BERTH = os.environ.get("BERTH_BINARY", str(ROOT / "build" / "src" / "cli" / "berth"))
@@ -41,30 +40,8 @@ PORTS = {"SLURM_SSH_PORT": "22290", "REGISTRY_PORT": "25090",
 STEP = re.compile(r"slurm-entrypoint: \+(\d+) ms (.*)")
 
 
-class UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("engine")
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self.path)
-
-
-def engine_get(socket_path, path, query=None):
-    connection = UnixConnection(socket_path)
-    target = path + ("?" + urllib.parse.urlencode(query) if query else "")
-    connection.request("GET", target)
-    response = connection.getresponse()
-    body = response.read()
-    connection.close()
-    return response.status, body
-
-
 def containers(socket_path):
-    filters = json.dumps({"label": [f"com.docker.compose.project={PROJECT}"]})
-    status, body = engine_get(socket_path, "/containers/json", {"all": "1", "filters": filters})
-    return json.loads(body) if status == 200 else []
+    return project_containers(socket_path, PROJECT)
 
 
 def all_healthy(socket_path, expected):
@@ -132,11 +109,6 @@ def compose_up(host, socket_path):
     return end - start
 
 
-def describe(label, seconds):
-    return (f"{label:34s} median {statistics.median(seconds):6.2f} s"
-            f"   min {min(seconds):6.2f}   max {max(seconds):6.2f}")
-
-
 def print_steps(details):
     details = [each for each in details if each]
     if not details:
@@ -149,17 +121,6 @@ def print_steps(details):
     after = [each["healthy_after_start"] for each in details]
     print(f"    {'berth returned, after the container started':44s} "
           f"{statistics.median(after):6.3f}")
-
-
-def rootless_socket():
-    user = os.environ.get("BERTH_ROOTLESS_USER", "berth-rootless")
-    try:
-        uid = subprocess.run(["id", "-u", user], capture_output=True, text=True,
-                             check=True).stdout.strip()
-    except subprocess.CalledProcessError:
-        return None
-    path = f"/run/user/{uid}/podman/podman.sock"
-    return path if os.path.exists(path) else None
 
 
 def main():

@@ -20,3 +20,4 @@
 #include <berth/image.hpp>
 #include <berth/orchestrate.hpp>
 #include <berth/resources.hpp>
+#include <berth/wait.hpp>

@@ -9,6 +9,7 @@
 #include <berth/compose/model.hpp>
 #include <berth/engine.hpp>
 #include <berth/orchestrate.hpp>
+#include <berth/wait.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -52,7 +53,13 @@ struct StackOptions {
     /// process environment.
     std::map<std::string, std::string> variables;
     /// How long up may wait for every service; the same default as `up`.
+    /// It bounds the wait strategies below too.
     std::chrono::seconds wait_timeout{UpOptions{}.wait_timeout};
+    /// Conditions per service, checked in order once `up` has seen every
+    /// service started and healthy, before the Stack is handed over; one
+    /// not met takes a stack this fixture made down again and throws
+    /// ServiceFailed. For services whose healthcheck says too little.
+    std::map<std::string, std::vector<WaitStrategyPointer>> wait_for;
     /// The `berth` program that runs the crash watchdog. Unset: BERTH_BINARY,
     /// else the installed one, else `berth` from PATH.
     std::string berth_program;
@@ -86,6 +93,8 @@ class Stack {
     /// How long bringing up (or attaching) took.
     std::chrono::milliseconds startup_time() const;
 
+    /// The address at which this machine reaches the stack's published ports.
+    std::string hostname() const;
     std::string container_id(const std::string& service);
     std::string container_name(const std::string& service);
     /// The host port published for a service's container port.
@@ -95,7 +104,8 @@ class Stack {
     /// result has its exit code and both outputs. No shell is involved.
     ExecResult exec(const std::string& service, const std::vector<std::string>& command,
                     const ExecOptions& options = {});
-    /// The service's output so far (the last `tail` lines when given).
+    /// The service's output so far (the last `tail` lines when given), split
+    /// into stdout and stderr (all stdout for a container with a TTY).
     ContainerLogs logs(const std::string& service, std::optional<int> tail = {});
     void copy_to(const std::string& service, const std::filesystem::path& source,
                  const std::string& destination_dir);
@@ -107,6 +117,8 @@ class Stack {
     std::vector<ServiceStatus> services();
 
   private:
+    void wait_for_strategies(std::chrono::steady_clock::time_point started);
+
     struct State;
     std::unique_ptr<State> state_;
 };
@@ -145,8 +157,9 @@ struct SlurmCluster {
 
 /// The `berth watchdog` side of crash cleanup: blocks until the owner's end
 /// of the pipe on `descriptor` closes; takes the project down unless told
-/// "done" first.
-int run_watchdog(int descriptor, const std::string& endpoint, const std::string& project);
+/// "done" first: killed, or with each service's grace period when graceful.
+int run_watchdog(int descriptor, const std::string& endpoint, const std::string& project,
+                 bool graceful = false);
 
 /// Takes down every stack whose owning process is gone (and that was not
 /// kept). Returns the projects it took down.

@@ -95,8 +95,8 @@ struct ServiceStatus {
     std::string service;
     std::string container_name;
     std::string container_id;
-    std::string state;   ///< running, exited, ...
-    std::string health;  ///< healthy, unhealthy, starting, or "" without a healthcheck
+    std::string state;                         ///< running, exited, ...
+    HealthStatus health = HealthStatus::none;  ///< none when it has no healthcheck
     int exit_code = 0;
     std::vector<PortBinding> ports;
 };

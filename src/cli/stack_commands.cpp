@@ -19,6 +19,12 @@ namespace berth::cli {
 
 namespace {
 
+/// "" for a service without a healthcheck, as the JSON schema and the
+/// table have always shown it.
+std::string health_text(HealthStatus health) {
+    return health == HealthStatus::none ? std::string() : to_string(health);
+}
+
 nlohmann::json status_json(const ServiceStatus& status) {
     nlohmann::json ports = nlohmann::json::array();
     for (const auto& port : status.ports) {
@@ -31,7 +37,7 @@ nlohmann::json status_json(const ServiceStatus& status) {
             {"container", status.container_name},
             {"id", status.container_id},
             {"state", status.state},
-            {"health", status.health},
+            {"health", health_text(status.health)},
             {"exit_code", status.exit_code},
             {"ports", ports}};
 }
@@ -74,8 +80,8 @@ void print_table(const std::vector<ServiceStatus>& services) {
               << "PORTS\n";
     for (const auto& status : services) {
         std::string state = status.state;
-        if (!status.health.empty())
-            state += " (" + status.health + ")";
+        if (status.health != HealthStatus::none)
+            state += " (" + health_text(status.health) + ")";
         if (status.state == "exited")
             state += " (" + std::to_string(status.exit_code) + ")";
         std::cout << std::setw(16) << status.service << std::setw(28) << status.container_name

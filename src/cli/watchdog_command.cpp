@@ -16,20 +16,22 @@ int watchdog(const ParsedOptions& parsed) {
     auto project = parsed.value("--project-name");
     if (!descriptor || !endpoint || !project || !parsed.operands.empty())
         throw CommandLineError("watchdog", "watchdog: needs --fd, --host and -p, and nothing else");
-    return run_watchdog(*descriptor, *endpoint, *project);
+    return run_watchdog(*descriptor, *endpoint, *project, parsed.has("--graceful"));
 }
 
 }  // namespace
 
 Command watchdog_command() {
-    return {{"watchdog",
-             "",
-             "Started by test fixtures: takes the project down when the fixture's process\n"
-             "dies (the read end of a pipe, descriptor N, sees end of file).",
-             {{{"--fd"}, "N", "The pipe's read end, inherited from the fixture"},
-              {{"--host"}, "URI", "The engine the project runs on"},
-              {{"-p", "--project-name"}, "NAME", "The project to take down"}}},
-            watchdog};
+    return {
+        {"watchdog",
+         "",
+         "Started by test fixtures: takes the project down when the fixture's process\n"
+         "dies (the read end of a pipe, descriptor N, sees end of file).",
+         {{{"--fd"}, "N", "The pipe's read end, inherited from the fixture"},
+          {{"--host"}, "URI", "The engine the project runs on"},
+          {{"-p", "--project-name"}, "NAME", "The project to take down"},
+          {{"--graceful"}, "", "Stop each service within its grace period instead of killing it"}}},
+        watchdog};
 }
 
 }  // namespace berth::cli

@@ -63,7 +63,7 @@ std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name) {
         status.state = info.state.status;
         if (info.healthcheck && !info.healthcheck->test.empty() &&
             info.healthcheck->test[0] != "NONE") {
-            status.health = to_string(info.state.health);
+            status.health = info.state.health;
         }
         status.exit_code = info.state.exit_code;
         status.ports = info.ports;

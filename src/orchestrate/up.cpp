@@ -84,8 +84,8 @@ class UpRun {
         // Docker keeps saying "starting" until its own first interval ends;
         // berth ran the same check and saw it pass.
         for (auto& status : result.services) {
-            if (status.health == "starting" && seen_healthy_.count(status.service))
-                status.health = "healthy";
+            if (status.health == HealthStatus::starting && seen_healthy_.count(status.service))
+                status.health = HealthStatus::healthy;
         }
         result.elapsed = elapsed();
         return result;

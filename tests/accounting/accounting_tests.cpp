@@ -198,8 +198,9 @@ TEST_CASE("the accounting profile: sacct shows finished jobs with their state an
         while (compose_up.exit_code == 0 && !healthy && seconds_since(started) < 120) {
             auto services = ps(engine(), stack.project);
             healthy = services.size() == 4 &&
-                      std::all_of(services.begin(), services.end(),
-                                  [](const ServiceStatus& s) { return s.health == "healthy"; });
+                      std::all_of(services.begin(), services.end(), [](const ServiceStatus& s) {
+                          return s.health == HealthStatus::healthy;
+                      });
             if (!healthy)
                 std::this_thread::sleep_for(100ms);
         }

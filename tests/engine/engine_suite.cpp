@@ -466,6 +466,72 @@ TEST_CASE("exec returns exit code, stdout and stderr") {
     CHECK_THROWS_AS(engine().exec("berth-test-no-such-container", {"true"}), NotFound);
 }
 
+TEST_CASE("one Engine shared by several threads gives each its own answers") {
+    // The header promises that an Engine may be shared: requests of many
+    // threads at once (exec streams, logs, inspects, lists) must neither
+    // mix their answers nor fail for lack of a pooled connection.
+    constexpr int threads = 6;
+    constexpr int rounds = 4;
+    std::vector<std::unique_ptr<OwnedContainer>> containers;
+    for (int index = 0; index < threads; ++index) {
+        containers.push_back(std::make_unique<OwnedContainer>(
+            busybox_spec("echo started-" + std::to_string(index) + "; sleep 60")));
+        engine().container_start(containers.back()->id());
+    }
+    std::mutex mutex;
+    std::vector<std::string> failures;
+    std::vector<std::thread> workers;
+    for (int index = 0; index < threads; ++index) {
+        workers.emplace_back([&, index] {
+            const std::string& id = containers[index]->id();
+            const std::string mine = std::to_string(index);
+            auto fail = [&](const std::string& what) {
+                std::lock_guard lock(mutex);
+                failures.push_back("thread " + mine + ": " + what);
+            };
+            try {
+                for (int round = 0; round < rounds; ++round) {
+                    ExecResult result =
+                        engine().exec(id, {"/bin/sh", "-c", "echo " + mine + "-$0", mine});
+                    if (result.exit_code != 0 || result.stdout_text != mine + "-" + mine + "\n")
+                        fail("exec answered '" + result.stdout_text + "'");
+                    if (engine().container_inspect(id).id != id)
+                        fail("inspect answered another container");
+                    ListFilter filter;
+                    filter.names = {containers[index]->name()};
+                    if (engine().container_list(filter).size() != 1)
+                        fail("list did not find exactly its container");
+                }
+                // Followed until the container's own line arrives: a stream
+                // held open while the other threads keep making requests.
+                std::string seen;
+                CancelToken found;
+                try {
+                    engine().container_logs(
+                        id, {.follow = true},
+                        [&](OutputStream, std::string_view data) {
+                            seen += data;
+                            if (seen.find("started-") != std::string::npos &&
+                                seen.find('\n') != std::string::npos)
+                                found.cancel();
+                        },
+                        found);
+                } catch (const Cancelled&) {
+                }
+                if (seen != "started-" + mine + "\n")
+                    fail("logs answered '" + seen + "'");
+            } catch (const std::exception& error) {
+                fail(error.what());
+            }
+        });
+    }
+    for (auto& worker : workers)
+        worker.join();
+    for (const auto& failure : failures)
+        FAIL_CHECK(failure);
+    CHECK(failures.empty());
+}
+
 TEST_CASE("run_healthcheck runs the container's own check on demand") {
     ContainerSpec spec = busybox_spec("sleep 60");
     spec.healthcheck =

@@ -142,7 +142,7 @@ TEST_CASE("depends_on conditions: healthy waits for the healthcheck, completed f
             CHECK(service.state == "running");
         }
         if (service.service == "database")
-            CHECK(service.health == "healthy");
+            CHECK(service.health == HealthStatus::healthy);
     }
 }
 
