@@ -46,7 +46,6 @@ services:
     healthcheck:
       test: ["CMD", "true"]
       interval: 1s
-      start_interval: 100ms
       start_period: 10s
   db:
     image: berth/debian:bookworm

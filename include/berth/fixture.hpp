@@ -158,8 +158,9 @@ struct SlurmCluster {
 /// The `berth watchdog` side of crash cleanup: blocks until the owner's end
 /// of the pipe on `descriptor` closes; takes the project down unless told
 /// "done" first: killed, or with each service's grace period when graceful.
+/// With a session, only what carries that session's label goes.
 int run_watchdog(int descriptor, const std::string& endpoint, const std::string& project,
-                 bool graceful = false);
+                 const std::string& session = {}, bool graceful = false);
 
 /// Takes down every stack whose owning process is gone (and that was not
 /// kept). Returns the projects it took down.

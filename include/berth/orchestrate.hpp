@@ -162,6 +162,9 @@ struct DownOptions {
     /// Kill the containers at once instead of stopping them: for throwaway
     /// stacks, whose data goes with them anyway.
     bool kill = false;
+    /// "key=value": only the objects that carry this label too, e.g. one
+    /// fixture session's, so a newer stack of the same name is left alone.
+    std::optional<std::string> only_label;
 };
 
 /// Stops and removes the project's containers (dependents first, in parallel

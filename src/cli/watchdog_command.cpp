@@ -16,7 +16,8 @@ int watchdog(const ParsedOptions& parsed) {
     auto project = parsed.value("--project-name");
     if (!descriptor || !endpoint || !project || !parsed.operands.empty())
         throw CommandLineError("watchdog", "watchdog: needs --fd, --host and -p, and nothing else");
-    return run_watchdog(*descriptor, *endpoint, *project, parsed.has("--graceful"));
+    return run_watchdog(*descriptor, *endpoint, *project, parsed.value("--session").value_or(""),
+                        parsed.has("--graceful"));
 }
 
 }  // namespace
@@ -30,6 +31,7 @@ Command watchdog_command() {
          {{{"--fd"}, "N", "The pipe's read end, inherited from the fixture"},
           {{"--host"}, "URI", "The engine the project runs on"},
           {{"-p", "--project-name"}, "NAME", "The project to take down"},
+          {{"--session"}, "ID", "Only the objects of this fixture session (its label)"},
           {{"--graceful"}, "", "Stop each service within its grace period instead of killing it"}}},
         watchdog};
 }

@@ -86,8 +86,11 @@ ServiceStatus service_status(Engine& engine, const std::string& project_name,
 void down(Engine& engine, const std::string& project_name, const compose::Project* project,
           const DownOptions& options) {
     orchestrate::ProjectLock lock(engine.endpoint().uri(), project_name);
+    ListFilter filter = project_filter(project_name);
+    if (options.only_label)
+        filter.labels.push_back(*options.only_label);
     std::map<std::string, std::vector<std::string>> by_service;
-    for (const auto& summary : engine.container_list(project_filter(project_name))) {
+    for (const auto& summary : engine.container_list(filter)) {
         by_service[service_of(summary.labels)].push_back(summary.id);
     }
     // Dependants first: the levels of the graph in reverse; services the
@@ -135,7 +138,7 @@ void down(Engine& engine, const std::string& project_name, const compose::Projec
         }
         pool.join();
     }
-    for (const auto& network : engine.network_list(project_filter(project_name))) {
+    for (const auto& network : engine.network_list(filter)) {
         try {
             engine.network_remove(network.name);
         } catch (const NotFound&) {
@@ -144,7 +147,7 @@ void down(Engine& engine, const std::string& project_name, const compose::Projec
         }
     }
     if (options.remove_volumes) {
-        for (const auto& volume : engine.volume_list(project_filter(project_name))) {
+        for (const auto& volume : engine.volume_list(filter)) {
             try {
                 engine.volume_remove(volume.name, true);
             } catch (const NotFound&) {
