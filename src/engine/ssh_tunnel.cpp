@@ -173,9 +173,10 @@ std::string make_private_folder() {
         int ready = ::poll(watched, static_cast<nfds_t>(count), ssh_handle >= 0 ? -1 : 100);
         if (ready < 0 && errno != EINTR)
             break;
+        // A byte is the owner's "stop"; the end of the pipe is its death.
         if (ready > 0 && watched[0].revents != 0) {
             char byte;
-            if (::read(keepalive_read, &byte, 1) <= 0)
+            if (::read(keepalive_read, &byte, 1) != -1 || errno != EINTR)
                 break;
         }
         if (ssh_running && ::waitpid(ssh, nullptr, WNOHANG) == ssh) {
@@ -264,7 +265,14 @@ SshTunnel::~SshTunnel() {
 }
 
 void SshTunnel::stop() noexcept {
+    // A child forked without exec holds a copy of this tunnel: the session
+    // and the folder are its parent's, never its own to end.
+    if (::getpid() != owner_)
+        return;
     if (keepalive_write_ >= 0) {
+        // Say "stop" rather than only closing: a child the owner forked
+        // (without exec) holds a copy of this end and would keep it open.
+        (void)!::write(keepalive_write_, "q", 1);
         ::close(keepalive_write_);
         keepalive_write_ = -1;
     }

@@ -8,6 +8,7 @@
 #include <berth/errors.hpp>
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <mutex>
@@ -65,6 +66,7 @@ class SshTunnel {
     std::string local_socket_;
     std::string log_file_;
     std::string host_address_;
+    pid_t owner_ = ::getpid();  ///< the process whose tunnel this is
     pid_t supervisor_ = -1;
     int keepalive_write_ = -1;  ///< closing it tells the supervisor to end ssh
     int ssh_ended_read_ = -1;   ///< readable once ssh has exited

@@ -218,8 +218,9 @@ TEST_SUITE("remote") {
         pid_t child = ::fork();
         if (child == 0) {
             ::close(ready[0]);
+            std::optional<Engine> held;
             try {
-                Engine held(engine().endpoint());
+                held.emplace(engine().endpoint());
                 (void)!::write(ready[1], "1", 1);
             } catch (...) {
                 (void)!::write(ready[1], "0", 1);
@@ -227,6 +228,14 @@ TEST_SUITE("remote") {
             ::pause();
             ::_exit(0);
         }
+        // Whatever the checks find, the child goes.
+        struct Reaper {
+            pid_t pid;
+            ~Reaper() {
+                ::kill(pid, SIGKILL);
+                ::waitpid(pid, nullptr, 0);
+            }
+        } reaper{child};
         ::close(ready[1]);
         char answer = 0;
         REQUIRE(::read(ready[0], &answer, 1) == 1);
@@ -236,7 +245,6 @@ TEST_SUITE("remote") {
         REQUIRE(masters.size() == 1);
         CHECK(std::filesystem::exists(masters[0].folder + "/engine.sock"));
         ::kill(child, SIGKILL);
-        ::waitpid(child, nullptr, 0);
         pid_t master = masters[0].pid;
         CHECK(eventually([&] { return ::kill(master, 0) != 0; }));
         CHECK(eventually([&] { return !std::filesystem::exists(masters[0].folder); }));
