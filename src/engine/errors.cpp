@@ -39,9 +39,14 @@ std::string describe_attempts(const std::vector<DiscoveryAttempt>& attempts) {
             text += " (" + attempt.endpoint + ")";
         text += ": " + attempt.outcome;
     }
-    text +=
-        "\nStart dockerd or `podman system service --time=0 unix:///run/podman/podman.sock`, "
-        "or name an engine with --host or DOCKER_HOST.";
+    // Over ssh the attempt's own words say what to do; starting a local
+    // engine is no answer.
+    bool only_ssh = attempts.size() == 1 && attempts[0].endpoint.rfind("ssh://", 0) == 0;
+    if (!only_ssh) {
+        text +=
+            "\nStart dockerd or `podman system service --time=0 unix:///run/podman/podman.sock`, "
+            "or name an engine with --host or DOCKER_HOST.";
+    }
     return text;
 }
 

@@ -200,7 +200,11 @@ struct Diagnosis {
 };
 
 /// What ssh's own message means, in the order ssh would print them.
-Diagnosis diagnose(const std::string& log, const std::string& host) {
+/// HOST in a rule is the destination as the user wrote it; KNOWN_NAME and
+/// KEYSCAN name the address and port ssh really used, which is what
+/// known_hosts records and what ssh-keyscan (which reads no ssh_config) needs.
+Diagnosis diagnose(const std::string& log, const std::string& host,
+                   const std::string& known_name = {}, const std::string& keyscan = {}) {
     struct Rule {
         const char* text;
         UnreachableReason reason;
@@ -209,13 +213,12 @@ Diagnosis diagnose(const std::string& log, const std::string& host) {
     static const Rule rules[] = {
         {"REMOTE HOST IDENTIFICATION HAS CHANGED", UnreachableReason::host_key,
          "the host key of HOST differs from the one in known_hosts. If HOST was reinstalled, "
-         "remove the old key with `ssh-keygen -R HOST` (with a port: `ssh-keygen -R "
-         "'[HOST]:PORT'`) and check the new key's fingerprint; otherwise someone may be "
-         "intercepting the connection"},
+         "remove the old key with `ssh-keygen -R 'KNOWN_NAME'` and check the new key's "
+         "fingerprint; otherwise someone may be intercepting the connection"},
         {"Host key verification failed", UnreachableReason::host_key,
          "HOST's host key is not in known_hosts, and berth never accepts one by itself (ssh runs "
          "with BatchMode=yes). Log in once with `ssh HOST` and confirm the fingerprint, or add the "
-         "key with `ssh-keyscan HOST >> ~/.ssh/known_hosts` after checking it"},
+         "key with `KEYSCAN >> ~/.ssh/known_hosts` after checking it"},
         {"Permission denied (", UnreachableReason::authentication,
          "HOST refused the login. Load your key into ssh-agent (`ssh-add`), name it with "
          "IdentityFile in ~/.ssh/config, or give the user as ssh://USER@HOST; berth never asks "
@@ -235,10 +238,18 @@ Diagnosis diagnose(const std::string& log, const std::string& host) {
         if (log.find(rule.text) == std::string::npos)
             continue;
         std::string what = rule.what;
-        for (auto at = what.find("HOST"); at != std::string::npos; at = what.find("HOST", at))
-            what.replace(at, 4, host), at += host.size();
+        auto substitute = [&what](const std::string& name, const std::string& value) {
+            for (auto at = what.find(name); at != std::string::npos;
+                 at = what.find(name, at + value.size()))
+                what.replace(at, name.size(), value);
+        };
+        substitute("KNOWN_NAME", known_name.empty() ? host : known_name);
+        substitute("KEYSCAN", keyscan.empty() ? "ssh-keyscan " + host : keyscan);
+        substitute("HOST", host);
         return {rule.reason, what};
     }
+    if (log.empty())
+        return {UnreachableReason::other, "ssh ended without saying why (was it killed?)"};
     return {UnreachableReason::other, "ssh to " + host + " failed"};
 }
 
@@ -295,6 +306,14 @@ void SshTunnel::fail(const std::string& what) const {
     throw EngineUnreachable(endpoint_.uri(), diagnose(log_tail(), endpoint_.host).reason, what);
 }
 
+std::string SshTunnel::what_ssh_said(const std::string& log) const {
+    bool default_port = ssh_port_.empty() || ssh_port_ == "22";
+    std::string known_name = default_port ? host_address_ : "[" + host_address_ + "]:" + ssh_port_;
+    std::string keyscan =
+        "ssh-keyscan " + (default_port ? "" : "-p " + ssh_port_ + " ") + host_address_;
+    return diagnose(log, endpoint_.host, known_name, keyscan).what;
+}
+
 std::string SshTunnel::log_tail(std::size_t from) const {
     std::ifstream input(log_file_);
     std::stringstream text;
@@ -333,6 +352,8 @@ void SshTunnel::start_master(std::chrono::milliseconds connect_timeout) {
     for (std::string line; std::getline(lines, line);) {
         if (line.rfind("hostname ", 0) == 0)
             host_address_ = line.substr(9);
+        if (line.rfind("port ", 0) == 0)
+            ssh_port_ = line.substr(5);
     }
     if (resolved.exit_code != 0 || host_address_.empty()) {
         throw EngineUnreachable(endpoint_.uri(), UnreachableReason::other,
@@ -394,8 +415,8 @@ void SshTunnel::wait_for_login(std::chrono::milliseconds limit) {
         if (::stat(control_socket_.c_str(), &status) == 0 && S_ISSOCK(status.st_mode))
             return;
         if (!alive()) {
-            fail("ssh could not log in to " + endpoint_.host + ": " +
-                 diagnose(log_tail(), endpoint_.host).what + " (ssh said: " + log_tail() + ")");
+            fail("ssh could not log in to " + endpoint_.host + ": " + what_ssh_said(log_tail()) +
+                 " (ssh said: " + log_tail() + ")");
         }
         if (std::chrono::steady_clock::now() > deadline) {
             throw EngineUnreachable(endpoint_.uri(), UnreachableReason::other,
@@ -455,7 +476,7 @@ std::optional<SshTunnel::Failure> SshTunnel::explain_failure() const {
         std::string log = log_tail();
         auto diagnosis = diagnose(log, endpoint_.host);
         return Failure{diagnosis.reason, "the SSH session to " + endpoint_.host + " ended: " +
-                                             diagnosis.what + " (ssh said: " + log + ")"};
+                                             what_ssh_said(log) + " (ssh said: " + log + ")"};
     }
     // Only what ssh logged since the last explained failure counts.
     std::string log;

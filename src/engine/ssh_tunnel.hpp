@@ -59,6 +59,8 @@ class SshTunnel {
     void forward();
     [[noreturn]] void fail(const std::string& what) const;
     std::string log_tail(std::size_t from = 0) const;
+    /// What ssh's log means and what to do, with the address and port ssh used.
+    std::string what_ssh_said(const std::string& log) const;
 
     Endpoint endpoint_;
     std::string folder_;
@@ -66,6 +68,7 @@ class SshTunnel {
     std::string local_socket_;
     std::string log_file_;
     std::string host_address_;
+    std::string ssh_port_;      ///< the port ssh uses after its config
     pid_t owner_ = ::getpid();  ///< the process whose tunnel this is
     pid_t supervisor_ = -1;
     int keepalive_write_ = -1;  ///< closing it tells the supervisor to end ssh
