@@ -22,6 +22,10 @@ struct BackendInfo {
     /// source of it (/libpod/info) would slow every connection by 0.3 s.
     std::string architecture;
     std::string endpoint;  ///< the endpoint URI this was read from
+    /// Where the engine's published ports are reached from this machine:
+    /// 127.0.0.1 for a local socket, the host of a tcp:// endpoint, the
+    /// address ssh resolves an ssh:// destination to (after ~/.ssh/config).
+    std::string host_address = "127.0.0.1";
 
     bool is_podman() const { return kind == BackendKind::podman; }
 };

@@ -26,12 +26,19 @@ struct Candidate {
 };
 
 /// The places discovery looks, in order: the explicit endpoint; DOCKER_HOST;
-/// CONTAINER_HOST; the current docker context (DOCKER_CONTEXT, else
-/// ~/.docker/config.json currentContext, resolved through contexts/meta);
+/// CONTAINER_HOST (a path-less ssh:// there means Podman's socket of the
+/// remote login, and CONTAINER_SSHKEY is its key); the current docker
+/// context (DOCKER_CONTEXT, else ~/.docker/config.json currentContext,
+/// resolved through contexts/meta); Podman's system connection named by
+/// CONTAINER_CONNECTION, else the default one (podman-connections.json
+/// under $XDG_CONFIG_HOME/containers or ~/.config/containers, or
+/// PODMAN_CONNECTIONS_CONF; then containers.conf's [engine] active_service
+/// and [engine.service_destinations], the user's, then /etc/containers/);
 /// $XDG_RUNTIME_DIR/podman/podman.sock; /run/podman/podman.sock;
 /// /var/run/docker.sock; $XDG_RUNTIME_DIR/docker.sock.
-/// An explicit endpoint, DOCKER_HOST, CONTAINER_HOST or a context ends the
-/// list: when a user names an engine, berth never silently uses another.
+/// An explicit endpoint, DOCKER_HOST, CONTAINER_HOST, a context or a Podman
+/// connection ends the list: when a user names an engine, berth never
+/// silently uses another.
 std::vector<Candidate> discovery_candidates(const DiscoveryOptions& options = {});
 
 /// Connects to the first candidate that answers. Throws NoEngineFound listing

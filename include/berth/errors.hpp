@@ -21,6 +21,8 @@ enum class UnreachableReason {
     refused,            ///< the socket or port exists but nobody is listening
     tls,                ///< the TLS handshake or certificate check failed
     protocol,           ///< something answered, but not as a Docker or Podman engine
+    host_key,           ///< ssh: the host's key is unknown or differs from known_hosts
+    authentication,     ///< ssh: the host refused the login
     other,
 };
 

@@ -130,6 +130,8 @@ std::shared_ptr<Stack> shared_stack(const StackOptions& options = StackOptions::
 /// How a test reaches the Slurm cluster of a stack; the same for plain jobs
 /// and container jobs.
 struct SlurmCluster {
+    /// The engine's machine (BackendInfo::host_address): 127.0.0.1 for a
+    /// local engine, the ssh:// or tcp:// host's address for a remote one.
     std::string hostname = "127.0.0.1";
     int ssh_port = 2222;
     std::string username = "slurm";
@@ -139,7 +141,7 @@ struct SlurmCluster {
     std::string container_name;
     std::string backend;  ///< "docker" or "podman"
     bool rootless = false;
-    std::string registry_for_host;        ///< "127.0.0.1:5000"
+    std::string registry_for_host;        ///< "127.0.0.1:5000": hostname and port
     std::string registry_for_containers;  ///< "registry:5000"
     /// The `accounting` profile is on: a `slurmdbd` service runs beside
     /// `slurm`, so `sacct` and `sacctmgr` answer from its database.

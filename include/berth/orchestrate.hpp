@@ -181,4 +181,12 @@ std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name);
 ServiceStatus service_status(Engine& engine, const std::string& project_name,
                              const std::string& service);
 
+/// What a project means differently on a remote engine (ssh://, or tcp://
+/// to another machine), one sentence each, for `up` to print before it
+/// starts: every bind mount names a path on the engine's machine, and a
+/// port published on 127.0.0.1 there cannot be reached from here. Empty for
+/// a local engine.
+std::vector<std::string> remote_engine_warnings(const compose::Project& project,
+                                                const Engine& engine);
+
 }  // namespace berth

@@ -65,6 +65,7 @@ nlohmann::json stack_json(const std::string& project, Engine& engine,
                                {"backend", to_string(engine.backend().kind)},
                                {"rootless", engine.backend().rootless},
                                {"endpoint", engine.backend().endpoint},
+                               {"host_address", engine.backend().host_address},
                                {"services", list}};
     auto cluster = SlurmCluster::from_services(services, engine.backend());
     document["slurm"] =
@@ -108,6 +109,8 @@ int up(const ParsedOptions& parsed) {
     ProgressMode progress_mode = progress_option(parsed);
     compose::Project project = compose::load_project(arguments.load);
     Engine engine = discover_engine(arguments.discovery);
+    for (const auto& warning : remote_engine_warnings(project, engine))
+        std::cerr << "warning: " << warning << "\n";
     ProgressDisplay display(quiet ? ProgressMode::quiet : progress_mode, "up-" + project.name);
     options.progress = [&display](const ServiceEvent& event) { display.event(event); };
     options.output = [&display](const std::string& task, const Progress& line) {

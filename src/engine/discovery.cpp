@@ -4,9 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 namespace berth {
 
@@ -83,6 +86,145 @@ std::optional<Candidate> context_candidate(const DiscoveryOptions& options,
     return Candidate{source, std::nullopt, "no context of that name under " + meta_root.string()};
 }
 
+/// One of Podman's system connections.
+struct Connection {
+    std::string uri;
+    std::string identity;
+};
+
+struct Connections {
+    std::string file;  ///< where the default came from
+    std::string default_name;
+    std::map<std::string, Connection> named;
+};
+
+/// podman-connections.json, as `podman system connection add` (Podman 5)
+/// writes it: {"Connection": {"Default": NAME, "Connections": {NAME:
+/// {"URI": ..., "Identity": ...}}}}.
+void read_connections_json(const fs::path& file, Connections& connections) {
+    auto json = read_json(file);
+    if (!json || !json->is_object())
+        return;
+    auto section = json->value("Connection", nlohmann::json::object());
+    if (!section.is_object())
+        return;
+    auto entries = section.value("Connections", nlohmann::json::object());
+    if (entries.is_object()) {
+        for (const auto& [name, entry] : entries.items()) {
+            if (entry.is_object() && connections.named.count(name) == 0) {
+                connections.named[name] = {entry.value("URI", std::string()),
+                                           entry.value("Identity", std::string())};
+            }
+        }
+    }
+    if (connections.default_name.empty() && section.contains("Default") &&
+        section["Default"].is_string()) {
+        connections.default_name = section["Default"].get<std::string>();
+        connections.file = file.string();
+    }
+}
+
+/// The TOML string value of `key = "value"` (or 'value').
+std::optional<std::string> toml_string(const std::string& line, const std::string& key) {
+    auto equals = line.find('=');
+    if (equals == std::string::npos)
+        return std::nullopt;
+    std::string name = line.substr(0, equals);
+    name.erase(name.find_last_not_of(" \t") + 1);
+    name.erase(0, name.find_first_not_of(" \t"));
+    if (name != key)
+        return std::nullopt;
+    std::string value = line.substr(equals + 1);
+    auto open = value.find_first_of("\"'");
+    if (open == std::string::npos)
+        return std::nullopt;
+    auto close = value.find(value[open], open + 1);
+    if (close == std::string::npos)
+        return std::nullopt;
+    return value.substr(open + 1, close - open - 1);
+}
+
+/// containers.conf's [engine] active_service and
+/// [engine.service_destinations.NAME] uri/identity: the only keys berth
+/// reads, so a line reader does (no TOML library for two tables).
+void read_containers_conf(const fs::path& file, Connections& connections) {
+    std::ifstream input(file);
+    if (!input)
+        return;
+    const std::string prefix = "engine.service_destinations.";
+    std::string table;
+    for (std::string line; std::getline(input, line);) {
+        auto start = line.find_first_not_of(" \t");
+        if (start == std::string::npos || line[start] == '#')
+            continue;
+        line = line.substr(start);
+        if (line[0] == '[') {
+            table = line.substr(1, line.find(']') - 1);
+            table.erase(std::remove(table.begin(), table.end(), '"'), table.end());
+            table.erase(std::remove(table.begin(), table.end(), ' '), table.end());
+            continue;
+        }
+        if (table == "engine") {
+            if (auto active = toml_string(line, "active_service");
+                active && connections.default_name.empty()) {
+                connections.default_name = *active;
+                connections.file = file.string();
+            }
+        } else if (table.rfind(prefix, 0) == 0) {
+            std::string name = table.substr(prefix.size());
+            if (auto uri = toml_string(line, "uri"))
+                connections.named[name].uri = *uri;
+            if (auto identity = toml_string(line, "identity"))
+                connections.named[name].identity = *identity;
+        }
+    }
+}
+
+/// Podman's system connections: CONTAINER_CONNECTION names one, else the
+/// default one, from podman-connections.json and then containers.conf
+/// (the user's, then the system's), as podman --remote picks them.
+std::optional<Candidate> podman_connection_candidate(const DiscoveryOptions& options,
+                                                     const std::string& home) {
+    Connections connections;
+    fs::path config_home = options.getenv("XDG_CONFIG_HOME").value_or(home + "/.config");
+    read_connections_json(
+        options.getenv("PODMAN_CONNECTIONS_CONF")
+            .value_or((config_home / "containers/podman-connections.json").string()),
+        connections);
+    if (auto file = options.getenv("CONTAINERS_CONF")) {
+        read_containers_conf(*file, connections);
+    } else {
+        read_containers_conf(config_home / "containers/containers.conf", connections);
+        read_containers_conf("/etc/containers/containers.conf", connections);
+    }
+    std::string source;
+    std::string name;
+    if (auto chosen = options.getenv("CONTAINER_CONNECTION")) {
+        source = "CONTAINER_CONNECTION";
+        name = *chosen;
+    } else if (!connections.default_name.empty()) {
+        source = connections.file + " default connection";
+        name = connections.default_name;
+    } else {
+        return std::nullopt;
+    }
+    source += " (\"" + name + "\")";
+    auto found = connections.named.find(name);
+    if (found == connections.named.end() || found->second.uri.empty()) {
+        return Candidate{source, std::nullopt,
+                         "no Podman connection of that name (see `podman system connection "
+                         "list`)"};
+    }
+    try {
+        Endpoint endpoint = Endpoint::parse(found->second.uri, RemoteDefault::podman);
+        if (endpoint.scheme == Endpoint::Scheme::ssh)
+            endpoint.identity_file = found->second.identity;
+        return Candidate{source, endpoint, {}};
+    } catch (const UsageError& error) {
+        return Candidate{source, std::nullopt, error.what()};
+    }
+}
+
 }  // namespace
 
 std::vector<Candidate> discovery_candidates(const DiscoveryOptions& given) {
@@ -111,17 +253,24 @@ std::vector<Candidate> discovery_candidates(const DiscoveryOptions& given) {
         return candidates;
     }
     if (auto host = options.getenv("CONTAINER_HOST")) {
-        if (host->rfind("ssh://", 0) == 0) {
-            candidates.push_back({"CONTAINER_HOST", std::nullopt,
-                                  "ssh:// endpoints are not supported; forward the socket and use "
-                                  "unix:// instead"});
-        } else {
-            named("CONTAINER_HOST", *host);
+        // Podman's variable: a path-less ssh:// means Podman's socket of the
+        // remote user, and CONTAINER_SSHKEY is the key to offer.
+        try {
+            Endpoint endpoint = Endpoint::parse(*host, RemoteDefault::podman);
+            if (endpoint.scheme == Endpoint::Scheme::ssh)
+                endpoint.identity_file = options.getenv("CONTAINER_SSHKEY").value_or("");
+            candidates.push_back({"CONTAINER_HOST", endpoint, {}});
+        } catch (const UsageError& error) {
+            candidates.push_back({"CONTAINER_HOST", std::nullopt, error.what()});
         }
         return candidates;
     }
     if (auto context = context_candidate(options, home)) {
         candidates.push_back(*context);
+        return candidates;
+    }
+    if (auto connection = podman_connection_candidate(options, home)) {
+        candidates.push_back(*connection);
         return candidates;
     }
 

@@ -88,8 +88,12 @@ Engine::Engine(Endpoint endpoint, EngineOptions options) : state_(std::make_uniq
     state_->options = options;
     state_->transport = std::make_unique<detail::Transport>(endpoint, options.request_timeout,
                                                             options.connect_timeout);
+    // An ssh:// endpoint that left the socket to Podman's default now names it.
+    endpoint = state_->transport->endpoint();
+    state_->endpoint = endpoint;
     BackendInfo& backend = state_->backend;
     backend.endpoint = endpoint.uri();
+    backend.host_address = state_->transport->host_address();
 
     // /_ping is unversioned and its headers say what the server is.
     auto ping = state_->request("GET", "/_ping", "ping", endpoint.uri());
@@ -118,8 +122,7 @@ Engine::Engine(Endpoint endpoint, EngineOptions options) : state_(std::make_uniq
             auto request = state_->request("GET", path, operation);
             return state_->decode(request, state_->send_json(request),
                                   [](const nlohmann::json& answer) {
-                                      return answer.is_object() ? answer
-                                                                : nlohmann::json::object();
+                                      return answer.is_object() ? answer : nlohmann::json::object();
                                   });
         };
     };

@@ -4,7 +4,11 @@ namespace berth {
 
 namespace {
 
-std::string hint_for(UnreachableReason reason) {
+std::string hint_for(UnreachableReason reason, const std::string& endpoint) {
+    if (endpoint.rfind("ssh://", 0) == 0) {
+        return "berth logs in with your own ssh (~/.ssh/config, ssh-agent, known_hosts) and "
+               "never lets it prompt: `ssh -o BatchMode=yes HOST true` must work from here";
+    }
     switch (reason) {
         case UnreachableReason::absent:
             return "no engine listens there; start dockerd or `podman system service`, or point "
@@ -19,6 +23,8 @@ std::string hint_for(UnreachableReason reason) {
             return "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY";
         case UnreachableReason::protocol:
             return "the endpoint answered, but not as a Docker or Podman engine API";
+        case UnreachableReason::host_key:
+        case UnreachableReason::authentication:
         case UnreachableReason::other:
             break;
     }
@@ -33,9 +39,14 @@ std::string describe_attempts(const std::vector<DiscoveryAttempt>& attempts) {
             text += " (" + attempt.endpoint + ")";
         text += ": " + attempt.outcome;
     }
-    text +=
-        "\nStart dockerd or `podman system service --time=0 unix:///run/podman/podman.sock`, "
-        "or name an engine with --host or DOCKER_HOST.";
+    // Over ssh the attempt's own words say what to do; starting a local
+    // engine is no answer.
+    bool only_ssh = attempts.size() == 1 && attempts[0].endpoint.rfind("ssh://", 0) == 0;
+    if (!only_ssh) {
+        text +=
+            "\nStart dockerd or `podman system service --time=0 unix:///run/podman/podman.sock`, "
+            "or name an engine with --host or DOCKER_HOST.";
+    }
     return text;
 }
 
@@ -65,6 +76,10 @@ const char* to_string(UnreachableReason reason) {
             return "TLS failure";
         case UnreachableReason::protocol:
             return "not an engine";
+        case UnreachableReason::host_key:
+            return "host key not trusted";
+        case UnreachableReason::authentication:
+            return "login refused";
         case UnreachableReason::other:
             break;
     }
@@ -74,7 +89,7 @@ const char* to_string(UnreachableReason reason) {
 EngineUnreachable::EngineUnreachable(std::string endpoint, UnreachableReason reason,
                                      std::string detail)
     : Error("cannot reach the engine at " + endpoint + ": " + to_string(reason) + " — " + detail +
-            "; " + hint_for(reason)),
+            "; " + hint_for(reason, endpoint)),
       endpoint_(std::move(endpoint)),
       reason_(reason),
       detail_(std::move(detail)) {}

@@ -1,5 +1,7 @@
 #include "engine/transport.hpp"
 
+#include "engine/ssh_tunnel.hpp"
+
 #include <berth/errors.hpp>
 
 #include <curl/curl.h>
@@ -210,7 +212,13 @@ Transport::Transport(Endpoint endpoint, std::chrono::milliseconds request_timeou
       request_timeout_(request_timeout),
       connect_timeout_(connect_timeout) {
     ensure_curl_initialised();
-    if (endpoint_.scheme == Endpoint::Scheme::unix_socket) {
+    host_address_ = endpoint_.scheme == Endpoint::Scheme::tcp ? endpoint_.host : "127.0.0.1";
+    if (endpoint_.scheme == Endpoint::Scheme::ssh) {
+        tunnel_ = std::make_shared<SshTunnel>(endpoint_, connect_timeout_);
+        endpoint_ = tunnel_->endpoint();
+        host_address_ = tunnel_->host_address();
+    }
+    if (endpoint_.scheme != Endpoint::Scheme::tcp) {
         base_url_ = "http://localhost";
     } else {
         base_url_ = std::string(endpoint_.tls ? "https://" : "http://") + endpoint_.host + ":" +
@@ -239,26 +247,38 @@ void Transport::release(std::unique_ptr<Handle> handle) {
         pool_.push_back(std::move(handle));
 }
 
+std::shared_ptr<SshTunnel> Transport::current_tunnel() {
+    std::lock_guard lock(tunnel_mutex_);
+    if (tunnel_ && !tunnel_->alive()) {
+        // The session ended (the host rebooted, a network blip, sshd
+        // restarted); the requests it carried have failed. Log in again.
+        auto replacement = std::make_shared<SshTunnel>(endpoint_, connect_timeout_);
+        tunnel_ = std::move(replacement);
+    }
+    return tunnel_;
+}
+
 Response Transport::perform(const Request& request) {
+    std::shared_ptr<SshTunnel> tunnel = current_tunnel();
     auto handle = acquire();
     bool stale = false;
     // A request that must not be sent twice gets a connection of its own:
     // on a reused connection the engine may have closed, curl itself would
     // send the request again ("Connection died, retrying a fresh connect").
     bool fresh = !request.idempotent();
-    Response response = perform_once(*handle, request, fresh, stale);
+    Response response = perform_once(*handle, request, fresh, stale, tunnel.get());
     if (stale) {
         // The engine closed a pooled connection while it sat idle (Podman
         // does after a few seconds); perform_once only says so for requests
         // that may be repeated.
-        response = perform_once(*handle, request, true, stale);
+        response = perform_once(*handle, request, true, stale, tunnel.get());
     }
     release(std::move(handle));
     return response;
 }
 
 Response Transport::perform_once(Handle& handle, const Request& request, bool fresh_connection,
-                                 bool& reused_connection_failed_early) {
+                                 bool& reused_connection_failed_early, const SshTunnel* tunnel) {
     reused_connection_failed_early = false;
     CURL* easy = handle.easy;
     curl_easy_reset(easy);
@@ -277,7 +297,9 @@ Response Transport::perform_once(Handle& handle, const Request& request, bool fr
         separator = '&';
     }
     curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
-    if (endpoint_.scheme == Endpoint::Scheme::unix_socket) {
+    if (tunnel != nullptr) {
+        curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, tunnel->local_socket().c_str());
+    } else if (endpoint_.scheme == Endpoint::Scheme::unix_socket) {
         curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, endpoint_.socket_path.c_str());
     }
     if (endpoint_.tls) {
@@ -372,6 +394,13 @@ Response Transport::perform_once(Handle& handle, const Request& request, bool fr
 
     std::string detail =
         handle.error_buffer[0] != '\0' ? handle.error_buffer : curl_easy_strerror(code);
+    if (tunnel != nullptr) {
+        // Over ssh every failure first asks whether the session or the far
+        // socket is the cause: that, not curl's view of a local socket, is
+        // what the user can act on.
+        if (auto failure = tunnel->explain_failure())
+            throw EngineUnreachable(endpoint_.uri(), failure->reason, failure->detail);
+    }
     if (is_connection_failure(code)) {
         long os_errno = 0;
         curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);

@@ -17,6 +17,8 @@
 
 namespace berth::detail {
 
+class SshTunnel;
+
 /// Query parameters, kept in order and escaped on use.
 using Query = std::vector<std::pair<std::string, std::string>>;
 
@@ -73,14 +75,22 @@ class Transport {
     /// Throws the typed error for a non-2xx response, with the engine's message.
     [[noreturn]] static void raise(const Request& request, const Response& response);
 
+    /// The endpoint; for ssh:// with the remote socket it resolved to.
     const Endpoint& endpoint() const { return endpoint_; }
+    /// Where the engine's published ports are reached from this machine:
+    /// 127.0.0.1 for a local socket, the tcp host, or the address ssh
+    /// resolves an ssh:// destination to.
+    const std::string& host_address() const { return host_address_; }
 
   private:
     struct Handle;
     std::unique_ptr<Handle> acquire();
     void release(std::unique_ptr<Handle> handle);
     Response perform_once(Handle& handle, const Request& request, bool fresh_connection,
-                          bool& reused_connection_failed_early);
+                          bool& reused_connection_failed_early, const SshTunnel* tunnel);
+    /// The ssh session of an ssh:// endpoint, logged in again when the last
+    /// one has ended (its requests failed with EngineUnreachable).
+    std::shared_ptr<SshTunnel> current_tunnel();
 
     Endpoint endpoint_;
     std::string base_url_;
@@ -88,6 +98,9 @@ class Transport {
     std::chrono::milliseconds connect_timeout_;
     std::mutex pool_mutex_;
     std::vector<std::unique_ptr<Handle>> pool_;
+    std::string host_address_;
+    std::mutex tunnel_mutex_;
+    std::shared_ptr<SshTunnel> tunnel_;
 };
 
 /// Percent-encodes a string for a URL path segment or query value.

@@ -97,6 +97,43 @@ TEST_CASE("errors inside a 200 stream become EngineError with the engine's words
     CHECK_THROWS_AS(throw_if_stream_error({{"error", "denied"}}, "push image", "x"), EngineError);
 }
 
+TEST_CASE("ssh endpoints: user, port and socket are optional, with each tool's default socket") {
+    Endpoint full = Endpoint::parse("ssh://core@build-host:2222/run/user/1000/podman/podman.sock");
+    CHECK(full.scheme == Endpoint::Scheme::ssh);
+    CHECK(full.user == "core");
+    CHECK(full.host == "build-host");
+    CHECK(full.port == 2222);
+    CHECK(full.socket_path == "/run/user/1000/podman/podman.sock");
+    CHECK(full.uri() == "ssh://core@build-host:2222/run/user/1000/podman/podman.sock");
+    CHECK(full.remote());
+
+    // A path-less ssh:// is docker's socket for DOCKER_HOST and --host...
+    Endpoint alias = Endpoint::parse("ssh://build-host");
+    CHECK(alias.user.empty());
+    CHECK(alias.port == 0);  // ssh's own choice: its config, else 22
+    CHECK(alias.socket_path == "/var/run/docker.sock");
+    CHECK(alias.uri() == "ssh://build-host/var/run/docker.sock");
+    // ...and Podman's socket of the remote user for CONTAINER_HOST, found
+    // when connecting.
+    CHECK(Endpoint::parse("ssh://root@host", RemoteDefault::podman).socket_path.empty());
+    CHECK(Endpoint::parse("ssh://root@host/", RemoteDefault::podman).socket_path.empty());
+    CHECK(Endpoint::parse("ssh://[::1]:22/s.sock").host == "::1");
+    CHECK(Endpoint::parse("ssh://[::1]:22/s.sock").uri() == "ssh://[::1]:22/s.sock");
+
+    CHECK_THROWS_WITH_AS(Endpoint::parse("ssh://"),
+                         "endpoint 'ssh://': no host; write "
+                         "ssh://[user@]host[:port][/path/to/socket]",
+                         UsageError);
+    CHECK_THROWS_AS(Endpoint::parse("ssh://@host"), UsageError);
+    CHECK_THROWS_AS(Endpoint::parse("ssh://host:ssh"), UsageError);
+    CHECK_THROWS_AS(Endpoint::parse("ssh://-oProxyCommand=x"), UsageError);
+    CHECK_THROWS_AS(Endpoint::parse("ssh://host/a:b.sock"), UsageError);
+
+    CHECK_FALSE(Endpoint::parse("unix:///run/podman/podman.sock").remote());
+    CHECK_FALSE(Endpoint::parse("tcp://127.0.0.1:2376").remote());
+    CHECK(Endpoint::parse("tcp://10.0.0.5:2376").remote());
+}
+
 TEST_CASE("endpoints parse in every accepted form, and bad ones say what is wrong") {
     CHECK(Endpoint::parse("unix:///run/podman/podman.sock").socket_path ==
           "/run/podman/podman.sock");
@@ -110,10 +147,10 @@ TEST_CASE("endpoints parse in every accepted form, and bad ones say what is wron
     CHECK(Endpoint::parse("https://engine.example").tls);
     CHECK(Endpoint::parse("tcp://[::1]:2375").host == "::1");
     CHECK(Endpoint::parse("tcp://[::1]:2375").uri() == "tcp://[::1]:2375");
-    CHECK_THROWS_WITH_AS(
-        Endpoint::parse("ssh://user@host"),
-        "endpoint 'ssh://user@host': expected unix:///path/to/socket or tcp://host:port",
-        UsageError);
+    CHECK_THROWS_WITH_AS(Endpoint::parse("podman://host"),
+                         "endpoint 'podman://host': expected unix:///path/to/socket, "
+                         "tcp://host:port or ssh://[user@]host[:port][/path/to/socket]",
+                         UsageError);
     CHECK_THROWS_AS(Endpoint::parse("tcp://host:port"), UsageError);
     CHECK_THROWS_AS(Endpoint::parse("tcp://host:70000"), UsageError);
     CHECK_THROWS_AS(Endpoint::parse("unix://relative.sock"), UsageError);
@@ -171,7 +208,19 @@ TEST_CASE("discovery looks in the documented order") {
     auto container_host = discovery_candidates(
         fake_environment({{"CONTAINER_HOST", "ssh://core@host/run/podman.sock"}}));
     REQUIRE(container_host.size() == 1);
-    CHECK_FALSE(container_host[0].endpoint);
+    REQUIRE(container_host[0].endpoint);
+    CHECK(container_host[0].endpoint->scheme == Endpoint::Scheme::ssh);
+    CHECK(container_host[0].endpoint->socket_path == "/run/podman.sock");
+
+    auto podman_default = discovery_candidates(fake_environment(
+        {{"CONTAINER_HOST", "ssh://core@host"}, {"CONTAINER_SSHKEY", "/keys/id_ed25519"}}));
+    REQUIRE(podman_default[0].endpoint);
+    CHECK(podman_default[0].endpoint->socket_path.empty());
+    CHECK(podman_default[0].endpoint->identity_file == "/keys/id_ed25519");
+
+    auto docker_over_ssh = discovery_candidates(fake_environment({{"DOCKER_HOST", "ssh://host"}}));
+    REQUIRE(docker_over_ssh[0].endpoint);
+    CHECK(docker_over_ssh[0].endpoint->socket_path == "/var/run/docker.sock");
 
     DiscoveryOptions explicit_options = fake_environment({{"DOCKER_HOST", "unix:///other.sock"}});
     explicit_options.explicit_endpoint = "unix:///mine.sock";
@@ -199,6 +248,55 @@ TEST_CASE("discovery follows the current docker context") {
     auto default_context = discovery_candidates(
         fake_environment({{"DOCKER_CONTEXT", "default"}}, home.path().string()));
     CHECK(default_context.size() == 4);
+}
+
+TEST_CASE("discovery reads Podman's system connections") {
+    testing::TemporaryFolder home;
+    home.write(".config/containers/podman-connections.json", R"({
+      "Connection": {"Default": "big", "Connections": {
+        "big": {"URI": "ssh://core@big-host:2222/run/user/1000/podman/podman.sock",
+                "Identity": "/home/me/.ssh/big", "IsMachine": false},
+        "root": {"URI": "ssh://root@big-host/run/podman/podman.sock", "Identity": ""}}},
+      "Farm": {}})");
+    auto from_json = discovery_candidates(fake_environment({}, home.path().string()));
+    REQUIRE(from_json.size() == 1);
+    CHECK(from_json[0].source.find("default connection (\"big\")") != std::string::npos);
+    REQUIRE(from_json[0].endpoint);
+    CHECK(from_json[0].endpoint->uri() ==
+          "ssh://core@big-host:2222/run/user/1000/podman/podman.sock");
+    CHECK(from_json[0].endpoint->identity_file == "/home/me/.ssh/big");
+
+    auto chosen = discovery_candidates(
+        fake_environment({{"CONTAINER_CONNECTION", "root"}}, home.path().string()));
+    REQUIRE(chosen[0].endpoint);
+    CHECK(chosen[0].source == "CONTAINER_CONNECTION (\"root\")");
+    CHECK(chosen[0].endpoint->socket_path == "/run/podman/podman.sock");
+
+    auto unknown = discovery_candidates(
+        fake_environment({{"CONTAINER_CONNECTION", "nope"}}, home.path().string()));
+    REQUIRE(unknown.size() == 1);
+    CHECK_FALSE(unknown[0].endpoint);
+
+    testing::TemporaryFolder conf_home;
+    conf_home.write(".config/containers/containers.conf", R"(
+[engine]
+  active_service = "lab"   # the default
+[engine.service_destinations]
+  [engine.service_destinations.lab]
+  uri = "ssh://me@lab:22/run/user/1000/podman/podman.sock"
+  identity = "/home/me/.ssh/lab"
+  [engine.service_destinations."other"]
+  uri = 'ssh://root@other/run/podman/podman.sock'
+)");
+    auto from_conf = discovery_candidates(fake_environment({}, conf_home.path().string()));
+    REQUIRE(from_conf.size() == 1);
+    REQUIRE(from_conf[0].endpoint);
+    CHECK(from_conf[0].endpoint->uri() == "ssh://me@lab:22/run/user/1000/podman/podman.sock");
+    CHECK(from_conf[0].endpoint->identity_file == "/home/me/.ssh/lab");
+    auto other = discovery_candidates(
+        fake_environment({{"CONTAINER_CONNECTION", "other"}}, conf_home.path().string()));
+    REQUIRE(other[0].endpoint);
+    CHECK(other[0].endpoint->host == "other");
 }
 
 TEST_CASE("no engine found lists every place tried and why") {
