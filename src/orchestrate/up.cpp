@@ -274,8 +274,15 @@ class UpRun {
     /// Each service's secrets and configs, read before anything is made: a
     /// missing file or variable stops up with nothing left behind.
     void read_service_files() {
-        for (const auto& name : selected_)
+        for (const auto& name : selected_) {
             service_files_[name] = orchestrate::service_files(project_, service(name));
+            const std::string& policy = service(name).pull_policy;
+            if (policy.rfind("every_", 0) == 0 && !orchestrate::refresh_interval(policy)) {
+                throw UsageError("service " + name + ": pull_policy '" + policy +
+                                 "': the part after every_ is not a duration (write e.g. "
+                                 "every_12h or every_1h30m); nothing was created");
+            }
+        }
     }
 
     /// Images first, before anything is created: a pull or build that cannot

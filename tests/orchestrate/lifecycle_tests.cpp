@@ -8,6 +8,7 @@
 #include <berth/compose/loader.hpp>
 #include <berth/orchestrate.hpp>
 
+#include "process.hpp"
 #include "test_engine.hpp"
 
 #include <algorithm>
@@ -228,6 +229,12 @@ TEST_CASE("pull_policy: missing pulls once, daily waits, always pulls again, nev
                      " is not on this engine and pull_policy is 'never'") != std::string::npos);
     CHECK(never.nothing_left());
 
+    Project malformed(service("every_fortnight"));
+    error = up_error(malformed);
+    CHECK(error.find("service app: pull_policy 'every_fortnight': the part after every_ is not a "
+                     "duration") != std::string::npos);
+    CHECK(malformed.nothing_left());
+
     // A missing image that the registry does not have either.
     Project absent("services:\n  app:\n    image: " + repository + ":absent\n");
     error = up_error(absent);
@@ -362,6 +369,64 @@ volumes:
     engine().container_start(container.id());
     CHECK(engine().container_wait(container.id()) == 0);
     CHECK(engine().container_logs(container.id()).stdout_text == "stopping\n");
+}
+
+TEST_CASE("a privileged hook gets every capability, where the engine can grant them") {
+    Project project("services:\n" + sleeper("app") + R"(    post_start:
+      - command: ["/bin/sh", "-c", "grep CapEff /proc/self/status | cut -f2 > /tmp/caps"]
+        privileged: true
+)");
+    if (!engine().backend().is_podman()) {
+        // dockerd on this machine cannot apply a privileged exec's
+        // capabilities (CAP_SYS_RESOURCE is not in its bounding set, as for
+        // --privileged containers): up fails with the engine's reason.
+        std::string error = up_error(project);
+        CHECK(error.find("service app: post_start[0]") != std::string::npos);
+        CHECK(error.find("unable to apply caps") != std::string::npos);
+        CHECK(project.nothing_left());
+        return;
+    }
+    project.up();
+    std::string plain = project.run("app", "grep CapEff /proc/self/status | cut -f2");
+    std::string privileged = project.run("app", "cat /tmp/caps");
+    CHECK(privileged != plain);
+    CHECK(privileged.find("ffffffff") != std::string::npos);
+}
+
+TEST_CASE("docker-compose's stop, start and run: hooks and secrets there too") {
+    Project project("services:\n" + sleeper("app") + R"(    volumes: [marks:/marks]
+    secrets: [token]
+    post_start:
+      - command: ["/bin/sh", "-c", "echo started >> /marks/log"]
+    pre_stop:
+      - command: ["/bin/sh", "-c", "echo stopping >> /marks/log"]
+secrets:
+  token: {file: ./token.txt}
+volumes:
+  marks: {}
+)");
+    project.add_file("token.txt", "for run\n");
+    project.up();
+    auto compose = [&](std::vector<std::string> arguments) {
+        std::vector<std::string> argv = {environment_variable("BERTH_BINARY"),
+                                         "compose",
+                                         "-H",
+                                         engine().endpoint().uri(),
+                                         "-f",
+                                         (project.folder() / "compose.yaml").string(),
+                                         "-p",
+                                         project.name()};
+        argv.insert(argv.end(), arguments.begin(), arguments.end());
+        ProcessResult result = run_process(argv);
+        INFO(result.output);
+        CHECK(result.exit_code == 0);
+        return result.output;
+    };
+    compose({"stop", "-t", "2"});
+    compose({"start"});
+    CHECK(project.run("app", "cat /marks/log") == "started\nstopping\nstarted\n");
+    CHECK(compose({"run", "--rm", "-T", "app", "cat", "/run/secrets/token"}).find("for run") !=
+          std::string::npos);
 }
 
 TEST_CASE("a failing post_start fails up with its output, and nothing is left") {
