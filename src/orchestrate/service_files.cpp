@@ -92,6 +92,27 @@ void add_entries(const compose::Project& project, const compose::Service& servic
     }
 }
 
+/// A tmpfs the engine mounts at start, empty, over a file copied in before:
+/// the file would be hidden, so the target is refused instead.
+void refuse_under_tmpfs(const compose::Service& service, const ServiceFile& file) {
+    std::vector<std::string> mounts;
+    for (const auto& entry : service.tmpfs)
+        mounts.push_back(entry.substr(0, entry.find(':')));
+    for (const auto& volume : service.volumes) {
+        if (volume.type == compose::ServiceVolume::Type::tmpfs)
+            mounts.push_back(volume.target);
+    }
+    for (const auto& mount : mounts) {
+        const std::string folder = fs::path(mount).lexically_normal().string();
+        if (file.path.rfind(folder == "/" ? folder : folder + "/", 0) == 0) {
+            throw UsageError("service " + service.name + ": " + file.kind + " " + file.key +
+                             ": its target " + file.path + " is under the tmpfs " + folder +
+                             ", which the engine mounts empty when the container starts and "
+                             "would hide it; choose a target outside it");
+        }
+    }
+}
+
 std::string parent_of(const std::string& path) {
     std::string parent = fs::path(path).parent_path().string();
     return parent.empty() ? "/" : parent;
@@ -104,6 +125,8 @@ std::vector<ServiceFile> service_files(const compose::Project& project,
     std::vector<ServiceFile> files;
     add_entries(project, service, true, files);
     add_entries(project, service, false, files);
+    for (const auto& file : files)
+        refuse_under_tmpfs(service, file);
     return files;
 }
 

@@ -335,6 +335,14 @@ TEST_CASE("a secret that cannot be read, or is external, stops up with nothing m
     CHECK(error.find("variable BERTH_LIFECYCLE_UNSET is not set") != std::string::npos);
     CHECK(unset.nothing_left());
 
+    Project hidden("services:\n" + sleeper("app") +
+                   "    tmpfs: [/run]\n    configs: [{source: token, target: /run/token}]\n"
+                   "configs:\n  token: {content: x}\n");
+    error = up_error(hidden);
+    CHECK(error.find("service app: config token: its target /run/token is under the tmpfs /run") !=
+          std::string::npos);
+    CHECK(hidden.nothing_left());
+
     Project external("services:\n" + sleeper("app") +
                      "    configs: [shared]\nconfigs:\n  shared: {external: true}\n");
     error = up_error(external);
