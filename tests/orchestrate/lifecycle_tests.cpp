@@ -485,6 +485,8 @@ TEST_CASE("build options: inline Containerfile, target, args, labels, hosts, net
                     R"(
       shm_size: 32m
       no_cache: true
+      cache_from: [")" +
+                    busybox_image() + R"("]
       tags: [")" + tag +
                     R"("]
 )");
