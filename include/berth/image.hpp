@@ -45,6 +45,14 @@ struct BuildOptions {
     std::string target;
     bool no_cache = false;
     bool pull = false;  ///< try to pull a newer base; false keeps local-only builds offline
+    /// The Containerfile's text (compose's dockerfile_inline): sent in the
+    /// context under a name of its own; `dockerfile` is then ignored.
+    std::string dockerfile_inline;
+    std::vector<std::string> extra_hosts;  ///< "host:address" lines for RUN's /etc/hosts
+    std::string network;                   ///< RUN's network mode; empty: the engine's default
+    std::optional<std::int64_t> shm_size_bytes;  ///< RUN's /dev/shm
+    std::vector<std::string> cache_from;         ///< images the builder may take layers from
+    std::string platform;                        ///< "os/arch[/variant]"; empty: the engine's
 };
 
 struct PushOptions {

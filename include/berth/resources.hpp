@@ -45,6 +45,8 @@ struct ExecOptions {
     std::string user;
     std::string working_dir;
     bool tty = false;
+    /// Run with every capability and device access (compose's hook `privileged`).
+    bool privileged = false;
     /// Start the command and return at once (docker compose exec -d): the
     /// result then has exit code 0 and no output.
     bool detach = false;

@@ -21,6 +21,21 @@ std::vector<std::string> DependencyGraph::stop_order() const {
     return order;
 }
 
+std::vector<std::string> implied_dependencies(const Service& service) {
+    std::vector<std::string> names;
+    const std::string prefix = "service:";
+    if (service.network_mode.rfind(prefix, 0) == 0)
+        names.push_back(service.network_mode.substr(prefix.size()));
+    for (const auto& link : service.links)
+        names.push_back(link.substr(0, link.find(':')));  // "SERVICE" or "SERVICE:ALIAS"
+    for (const auto& source : service.volumes_from) {
+        // "SERVICE[:ro|rw]"; "container:NAME" names a container outside the project.
+        if (source.rfind("container:", 0) != 0)
+            names.push_back(source.substr(0, source.find(':')));
+    }
+    return names;
+}
+
 DependencyGraph dependency_graph(const Project& project) {
     // Kahn's algorithm, one level per round: a service joins the first level
     // after all of its (present) dependencies.
@@ -32,11 +47,9 @@ DependencyGraph dependency_graph(const Project& project) {
                 dependencies.insert(dependency.service);
             }
         }
-        // Sharing another service's network stack needs that container first.
-        const std::string prefix = "service:";
-        if (service.network_mode.rfind(prefix, 0) == 0 &&
-            project.find_service(service.network_mode.substr(prefix.size()))) {
-            dependencies.insert(service.network_mode.substr(prefix.size()));
+        for (const auto& name : implied_dependencies(service)) {
+            if (project.find_service(name))
+                dependencies.insert(name);
         }
     }
     DependencyGraph graph;

@@ -268,6 +268,13 @@ class Loader {
         Project project = build_project(merged, disabled, project_name);
         project.working_directory = directory;
         project.source_files = source_files;
+        for (auto* files : {&project.secrets, &project.configs}) {
+            for (auto& [key, file] : *files) {
+                auto found = variables_.find(file.environment);
+                if (!file.environment.empty() && found != variables_.end())
+                    file.environment_value = found->second;
+            }
+        }
         return project;
     }
 

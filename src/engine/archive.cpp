@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <sstream>
 
@@ -146,6 +147,25 @@ void add_tree(archive* writer, const fs::path& source, const std::string& name) 
     }
 }
 
+/// Writes one in-memory entry with exactly its owner and mode.
+void add_entry(archive* writer, const InMemoryEntry& each) {
+    Entry entry(archive_entry_new());
+    archive_entry_set_pathname(entry.get(), each.name.c_str());
+    archive_entry_set_filetype(entry.get(), each.directory ? AE_IFDIR : AE_IFREG);
+    archive_entry_set_perm(entry.get(), static_cast<mode_t>(each.mode));
+    archive_entry_set_uid(entry.get(), each.uid);
+    archive_entry_set_gid(entry.get(), each.gid);
+    archive_entry_set_size(entry.get(),
+                           each.directory ? 0 : static_cast<la_int64_t>(each.content.size()));
+    archive_entry_set_mtime(entry.get(), ::time(nullptr), 0);
+    check(writer, archive_write_header(writer, entry.get()), "add " + each.name + " to tar");
+    if (!each.directory && !each.content.empty()) {
+        la_ssize_t written = archive_write_data(writer, each.content.data(), each.content.size());
+        check(writer, written < 0 ? static_cast<int>(written) : ARCHIVE_OK,
+              "write " + each.name + " into tar");
+    }
+}
+
 }  // namespace
 
 TemporaryFile::TemporaryFile(const std::string& stem) {
@@ -227,7 +247,7 @@ bool IgnoreRules::excluded_by_rules(const std::string& relative_path) const {
 }
 
 void write_context_tar(const fs::path& context_dir, const std::string& dockerfile,
-                       const fs::path& tar_file) {
+                       const fs::path& tar_file, const std::string* dockerfile_text) {
     if (!fs::is_directory(context_dir)) {
         throw UsageError("build context " + context_dir.string() + " is not a folder");
     }
@@ -253,6 +273,8 @@ void write_context_tar(const fs::path& context_dir, const std::string& dockerfil
         }
     };
     walk(context_dir, "");
+    if (dockerfile_text != nullptr)
+        add_entry(writer.get(), {.name = dockerfile, .content = *dockerfile_text});
     check(writer.get(), archive_write_close(writer.get()), "finish " + tar_file.string());
 }
 
@@ -274,6 +296,23 @@ std::string tar_of_path(const fs::path& source) {
     if (absolute.filename().empty())
         absolute = absolute.parent_path();
     add_tree(writer.get(), absolute, absolute.filename().string());
+    check(writer.get(), archive_write_close(writer.get()), "finish tar");
+    return tar;
+}
+
+std::string tar_of_entries(const std::vector<InMemoryEntry>& entries) {
+    std::string tar;
+    Writer writer(archive_write_new());
+    archive_write_set_format_pax_restricted(writer.get());
+    auto on_write = [](archive*, void* user, const void* data, size_t size) -> la_ssize_t {
+        static_cast<std::string*>(user)->append(static_cast<const char*>(data), size);
+        return static_cast<la_ssize_t>(size);
+    };
+    archive_write_set_bytes_in_last_block(writer.get(), 1);
+    check(writer.get(), archive_write_open(writer.get(), &tar, nullptr, on_write, nullptr),
+          "create tar");
+    for (const auto& each : entries)
+        add_entry(writer.get(), each);
     check(writer.get(), archive_write_close(writer.get()), "finish tar");
     return tar;
 }

@@ -47,12 +47,29 @@ class IgnoreRules {
 
 /// Writes the build context to tar_file: every file of context_dir not
 /// excluded by its .dockerignore, plus the Dockerfile and .dockerignore
-/// themselves (the engine needs them even when they are ignored).
+/// themselves (the engine needs them even when they are ignored). With
+/// dockerfile_text, the Dockerfile is that text (compose's dockerfile_inline),
+/// added under the name `dockerfile`, which the context must not have.
 void write_context_tar(const std::filesystem::path& context_dir, const std::string& dockerfile,
-                       const std::filesystem::path& tar_file);
+                       const std::filesystem::path& tar_file,
+                       const std::string* dockerfile_text = nullptr);
 
 /// A tar holding source (a file or a folder, recursively) under its own name.
 std::string tar_of_path(const std::filesystem::path& source);
+
+/// One entry of a tar made in memory: a file with its content, or a folder.
+struct InMemoryEntry {
+    std::string name;  ///< relative, '/'-separated
+    std::string content;
+    bool directory = false;
+    int mode = 0644;
+    long uid = 0;
+    long gid = 0;
+};
+
+/// A tar of the given entries, in order, with exactly their owners and modes
+/// (the engines' archive upload keeps both).
+std::string tar_of_entries(const std::vector<InMemoryEntry>& entries);
 
 /// Extracts a tar into destination_dir. Refuses (Error) every entry that
 /// would land outside it: absolute names, "..", hard links to outside, and

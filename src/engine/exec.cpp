@@ -27,6 +27,8 @@ ExecResult Engine::exec(const std::string& container, const std::vector<std::str
         body["User"] = options.user;
     if (!options.working_dir.empty())
         body["WorkingDir"] = options.working_dir;
+    if (options.privileged)
+        body["Privileged"] = true;
     create.headers.push_back("Content-Type: application/json");
     create.body = body.dump();
     std::string exec_id = string_field(state_->send_json(create), "Id");

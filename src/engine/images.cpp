@@ -4,6 +4,7 @@
 
 #include "engine/archive.hpp"
 #include "engine/engine_state.hpp"
+#include "engine/registry_auth.hpp"
 #include "engine/streams.hpp"
 
 #include <cctype>
@@ -89,6 +90,29 @@ struct ProgressReader {
                std::isdigit(static_cast<unsigned char>(text[5])) != 0;
     }
 };
+
+/// What RUN steps see: hosts, network, /dev/shm, and the cache sources and
+/// platform. Docker takes each extra host as a parameter of its own ("host:ip");
+/// Podman's compat endpoint takes them as one JSON list.
+void add_build_environment(const BuildOptions& options, bool podman,
+                           std::vector<std::pair<std::string, std::string>>& query) {
+    if (!options.extra_hosts.empty()) {
+        if (podman) {
+            query.emplace_back("extrahosts", nlohmann::json(options.extra_hosts).dump());
+        } else {
+            for (const auto& host : options.extra_hosts)
+                query.emplace_back("extrahosts", host);
+        }
+    }
+    if (!options.network.empty())
+        query.emplace_back("networkmode", options.network);
+    if (options.shm_size_bytes)
+        query.emplace_back("shmsize", std::to_string(*options.shm_size_bytes));
+    if (!options.cache_from.empty())
+        query.emplace_back("cachefrom", nlohmann::json(options.cache_from).dump());
+    if (!options.platform.empty())
+        query.emplace_back("platform", options.platform);
+}
 
 /// Sends a request answered by a progress stream (import, build, push):
 /// reports each line, raises an error found inside it, and returns the last
@@ -211,15 +235,26 @@ std::string Engine::image_build(const BuildOptions& options, const ProgressCallb
     namespace fs = std::filesystem;
     fs::path context(options.context_dir);
     std::string dockerfile = options.dockerfile;
-    if (dockerfile.empty()) {
+    const bool inline_file = !options.dockerfile_inline.empty();
+    if (inline_file) {
+        dockerfile = ".berth-dockerfile-inline";
+    } else if (dockerfile.empty()) {
         dockerfile = fs::exists(context / "Containerfile") ? "Containerfile" : "Dockerfile";
     }
     std::string target = options.tags.empty() ? options.context_dir : options.tags.front();
-    if (!fs::exists(context / dockerfile)) {
+    if (!inline_file && !fs::exists(context / dockerfile)) {
         throw UsageError("build " + target + ": no " + dockerfile + " in " + context.string());
     }
+    if (state_->backend.is_podman() && !options.network.empty() && options.network != "host") {
+        // Measured on Podman 4.3: RUN steps share the host's network whatever
+        // networkmode says, so another mode would be silently dropped.
+        throw UsageError("build " + target + ": network '" + options.network +
+                         "': Podman's build endpoint ignores networkmode (its RUN steps use the "
+                         "host's network); use network: host or leave it out");
+    }
     detail::TemporaryFile tar("berth-context");
-    detail::write_context_tar(context, dockerfile, tar.path());
+    detail::write_context_tar(context, dockerfile, tar.path(),
+                              inline_file ? &options.dockerfile_inline : nullptr);
 
     auto request = state_->request("POST", state_->api("/build"), "build image", target);
     request.query.emplace_back("dockerfile", dockerfile);
@@ -236,6 +271,7 @@ std::string Engine::image_build(const BuildOptions& options, const ProgressCallb
     if (options.no_cache)
         request.query.emplace_back("nocache", "1");
     request.query.emplace_back("pull", options.pull ? "1" : "0");
+    add_build_environment(options, state_->backend.is_podman(), request.query);
     request.query.emplace_back("rm", "1");
     // A failed step must not leave its intermediate container behind.
     request.query.emplace_back("forcerm", "1");
@@ -285,8 +321,8 @@ void Engine::image_push(const std::string& reference, const PushOptions& options
             "push image", reference);
         request.query = {{"tag", parsed.tag}};
     }
-    // Docker refuses a push without credentials; "{}" means anonymous.
-    request.headers.push_back("X-Registry-Auth: e30=");
+    // Docker refuses a push without credentials; "{}" (e30=) means anonymous.
+    request.headers.push_back("X-Registry-Auth: " + detail::registry_auth_header(reference));
     request.cancel = cancel;
     send_with_progress([this](const detail::Request& each) { state_->send(each); }, request,
                        progress);
@@ -295,12 +331,23 @@ void Engine::image_push(const std::string& reference, const PushOptions& options
 void Engine::image_pull(const std::string& reference, const ProgressCallback& progress,
                         const CancelToken& cancel) {
     ImageReference parsed = ImageReference::parse(reference);
-    // Both engines answer the compat endpoint; an unreachable registry comes
-    // as an error status from Podman and inside the 200 stream from Docker.
-    auto request = state_->request("POST", state_->api("/images/create"), "pull image", reference);
-    request.query = {{"fromImage", parsed.repository},
-                     {"tag", parsed.digest.empty() ? parsed.tag : parsed.digest}};
-    request.headers.push_back("X-Registry-Auth: e30=");
+    detail::Request request;
+    if (state_->backend.is_podman() &&
+        detail::loopback_registry(detail::registry_host(reference))) {
+        // Docker always treats registries on loopback as insecure (plain
+        // HTTP); Podman does so only through registries.conf, or for a pull
+        // through its own endpoint with tlsVerify=false. berth gives both
+        // engines Docker's rule.
+        request = state_->request("POST", state_->libpod("/images/pull"), "pull image", reference);
+        request.query = {{"reference", parsed.str()}, {"tlsVerify", "false"}};
+    } else {
+        // Both engines answer the compat endpoint; an unreachable registry comes
+        // as an error status from Podman and inside the 200 stream from Docker.
+        request = state_->request("POST", state_->api("/images/create"), "pull image", reference);
+        request.query = {{"fromImage", parsed.repository},
+                         {"tag", parsed.digest.empty() ? parsed.tag : parsed.digest}};
+    }
+    request.headers.push_back("X-Registry-Auth: " + detail::registry_auth_header(reference));
     request.cancel = cancel;
     send_with_progress([this](const detail::Request& each) { state_->send(each); }, request,
                        progress);

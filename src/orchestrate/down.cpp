@@ -4,6 +4,7 @@
 #include <berth/compose/graph.hpp>
 #include <berth/orchestrate.hpp>
 
+#include "orchestrate/hooks.hpp"
 #include "orchestrate/project_lock.hpp"
 
 #include <boost/asio/post.hpp>
@@ -90,8 +91,23 @@ void down(Engine& engine, const std::string& project_name, const compose::Projec
     if (options.only_label)
         filter.labels.push_back(*options.only_label);
     std::map<std::string, std::vector<std::string>> by_service;
+    std::set<std::string> running;
     for (const auto& summary : engine.container_list(filter)) {
         by_service[service_of(summary.labels)].push_back(summary.id);
+        if (summary.state == "running")
+            running.insert(summary.id);
+    }
+    // pre_stop hooks of the services the files name, for their running
+    // containers; a container of a service the files no longer name has none.
+    std::map<std::string, std::pair<std::string, const std::vector<compose::ServiceHook>*>> hooks;
+    if (project != nullptr) {
+        for (const auto& service : project->services) {
+            auto found = by_service.find(service.name);
+            if (service.pre_stop.empty() || found == by_service.end())
+                continue;
+            for (const auto& id : found->second)
+                hooks[id] = {service.name, &service.pre_stop};
+        }
     }
     // Dependants first: the levels of the graph in reverse; services the
     // files no longer name go first of all.
@@ -126,6 +142,17 @@ void down(Engine& engine, const std::string& project_name, const compose::Projec
         for (const auto& id : ids) {
             boost::asio::post(pool, [&, id] {
                 try {
+                    // A failing hook is reported, but the container still
+                    // goes: down must leave nothing behind.
+                    if (auto hook = hooks.find(id); hook != hooks.end() && running.count(id)) {
+                        try {
+                            orchestrate::run_hooks(engine, id, hook->second.first, "pre_stop",
+                                                   *hook->second.second);
+                        } catch (const ServiceFailed& error) {
+                            std::lock_guard guard(errors_mutex);
+                            errors.push_back(error.what());
+                        }
+                    }
                     stop_container(engine, id, options);
                     engine.container_remove(id, {.force = true, .volumes = true});
                 } catch (const NotFound&) {

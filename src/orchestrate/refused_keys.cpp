@@ -29,6 +29,17 @@ const std::vector<Honoured> honoured_service_keys = {
     {"build.args.*"},
     {"build.labels.*"},
     {"build.target"},
+    // Build keys the engines' build API takes (images.cpp, service_spec.cpp).
+    {"build.dockerfile_inline"},
+    {"build.tags"},
+    {"build.network"},
+    {"build.shm_size"},
+    {"build.extra_hosts"},
+    {"build.cache_from"},
+    {"build.no_cache"},
+    {"build.pull"},
+    // One platform; build_options() refuses several.
+    {"build.platforms"},
     {"command"},
     {"entrypoint"},
     {"environment.*"},
@@ -86,9 +97,31 @@ const std::vector<Honoured> honoured_service_keys = {
     {"depends_on.*.required"},
     // The loader applies these: profiles choose services, env_file was read.
     {"profiles"},
-    // berth never pulls: an image must be built or loaded, which is what
-    // these policies allow.
-    {"pull_policy", {"never", "missing", "build", "if_not_present"}},
+    // pull_policy.cpp; every_<duration> is checked when up runs.
+    {"pull_policy",
+     {"never", "missing", "build", "if_not_present", "always", "daily", "weekly", "every_*"}},
+    // Secrets and configs, copied in through the archive API (service_files.cpp).
+    {"secrets[].source"},
+    {"secrets[].target"},
+    {"secrets[].uid"},
+    {"secrets[].gid"},
+    {"secrets[].mode"},
+    {"configs[].source"},
+    {"configs[].target"},
+    {"configs[].uid"},
+    {"configs[].gid"},
+    {"configs[].mode"},
+    // Hooks, run through exec (hooks.cpp).
+    {"post_start[].command"},
+    {"post_start[].user"},
+    {"post_start[].privileged"},
+    {"post_start[].working_dir"},
+    {"post_start[].environment.*"},
+    {"pre_stop[].command"},
+    {"pre_stop[].user"},
+    {"pre_stop[].privileged"},
+    {"pre_stop[].working_dir"},
+    {"pre_stop[].environment.*"},
     // Compose reads develop only in `watch`, which berth does not have; up
     // ignores it exactly as `docker compose up` does.
     {"develop"},
@@ -107,12 +140,18 @@ const std::vector<Honoured> honoured_volume_keys = {
 const std::vector<std::pair<std::string_view, std::string_view>> reasons = {
     {"deploy", "berth runs one container per service and applies no deploy section yet"},
     {"scale", "berth runs one container per service"},
-    {"secrets", "berth does not put secrets into containers yet"},
-    {"configs", "berth does not put configs into containers yet"},
-    {"post_start", "berth runs no lifecycle hooks yet"},
-    {"pre_start", "berth runs no lifecycle hooks yet"},
-    {"pre_stop", "berth runs no lifecycle hooks yet"},
-    {"pull_policy", "berth does not pull images; build or load them first"},
+    {"pre_start", "berth runs no pre_start hooks (a one-off container before the service) yet"},
+    {"pull_policy",
+     "berth has no time-less refresh policy; use always, daily, weekly or every_<duration>"},
+    {"build.secrets",
+     "build secrets need a BuildKit session, which neither Docker's classic "
+     "build API nor Podman's (4.3) build endpoint offers"},
+    {"build.ssh",
+     "SSH forwarding into a build needs a BuildKit session, which neither Docker's "
+     "classic build API nor Podman's (4.3) build endpoint offers"},
+    {"build.additional_contexts",
+     "named build contexts are a BuildKit feature; Docker's classic "
+     "build API and Podman's (4.3) build endpoint take one context"},
     {"provider", "berth runs no provider services"},
     {"models", "berth runs no model runner"},
     {"platform", "berth does not choose an image platform"},
@@ -160,13 +199,19 @@ const Honoured* find_honoured(const std::vector<Honoured>& honoured,
     return nullptr;
 }
 
-std::string reason_for(const std::string& top_key) {
-    for (const auto& [key, reason] : reasons) {
-        if (key == top_key) {
-            return std::string(reason);
+/// The reason for the most specific entry of `reasons`: "build.secrets"
+/// before "build".
+std::string reason_for(const std::vector<std::string>& generic) {
+    std::string path;
+    std::string found;
+    for (const auto& part : generic) {
+        path += (path.empty() ? "" : ".") + part;
+        for (const auto& [key, reason] : reasons) {
+            if (key == path)
+                found = reason;
         }
     }
-    return "berth up does not apply it yet";
+    return found.empty() ? "berth up does not apply it yet" : found;
 }
 
 class Walker {
@@ -187,7 +232,7 @@ class Walker {
             return;
         }
         if (!generic.empty() && !find_honoured(honoured_, generic, false)) {
-            out_.push_back(RefusedKey{owner_, shown, reason_for(generic.front())});
+            out_.push_back(RefusedKey{owner_, shown, reason_for(generic)});
             return;
         }
         if (value.is_object()) {
@@ -215,14 +260,16 @@ class Walker {
         if (entry.values.empty() || !value.is_string()) {
             return;
         }
+        const std::string text = value.get<std::string>();
         for (const auto& allowed : entry.values) {
-            if (value.get<std::string>() == allowed) {
+            // "every_*" stands for every value with that prefix.
+            if (text == allowed || (allowed.back() == '*' &&
+                                    text.rfind(allowed.substr(0, allowed.size() - 1), 0) == 0)) {
                 return;
             }
         }
-        out_.push_back(RefusedKey{
-            owner_, shown,
-            "the value '" + value.get<std::string>() + "': " + reason_for(generic.front())});
+        out_.push_back(
+            RefusedKey{owner_, shown, "the value '" + text + "': " + reason_for(generic)});
     }
 
     const std::vector<Honoured>& honoured_;

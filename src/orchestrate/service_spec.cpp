@@ -50,6 +50,30 @@ Healthcheck engine_healthcheck(const compose::ServiceHealthcheck& check) {
     return result;
 }
 
+/// The rest of a compose build section that the engines' build API takes.
+void build_environment(const std::string& service, const compose::BuildSpec& spec,
+                       BuildOptions& build) {
+    build.dockerfile_inline = spec.dockerfile_inline;
+    for (auto host : spec.extra_hosts) {
+        if (auto equals = host.find('='); equals != std::string::npos)
+            host[equals] = ':';
+        build.extra_hosts.push_back(host);
+    }
+    build.network = spec.network;
+    build.shm_size_bytes = spec.shm_size_bytes;
+    build.cache_from = spec.cache_from;
+    build.no_cache = spec.no_cache.value_or(false);
+    build.pull = spec.pull.value_or(false);
+    if (spec.platforms.size() > 1) {
+        throw UsageError("service " + service + ": build.platforms names " +
+                         std::to_string(spec.platforms.size()) +
+                         " platforms: a build for several makes a manifest list, which the "
+                         "engines' build API cannot (it builds one platform); keep one");
+    }
+    if (!spec.platforms.empty())
+        build.platform = spec.platforms.front();
+}
+
 }  // namespace
 
 std::string container_name(const compose::Project& project, const compose::Service& service) {
@@ -75,6 +99,8 @@ BuildOptions build_options(const compose::Project& project, const compose::Servi
     }
     build.labels = service.build->labels;
     build.target = service.build->target;
+    build_environment(service.name, *service.build, build);
+    build.tags.insert(build.tags.end(), service.build->tags.begin(), service.build->tags.end());
     return build;
 }
 

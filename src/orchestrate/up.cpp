@@ -4,9 +4,12 @@
 #include <berth/orchestrate.hpp>
 
 #include "orchestrate/build_bases.hpp"
+#include "orchestrate/hooks.hpp"
 #include "orchestrate/project_lock.hpp"
+#include "orchestrate/pull_policy.hpp"
 #include "orchestrate/readiness.hpp"
 #include "orchestrate/refused_keys.hpp"
+#include "orchestrate/service_files.hpp"
 #include "orchestrate/service_spec.hpp"
 
 #include <arpa/inet.h>
@@ -66,6 +69,7 @@ class UpRun {
         orchestrate::ProjectLock lock(engine_.endpoint().uri(), project_.name);
         select_services();
         orchestrate::refuse_unapplied_keys(project_, selected_);
+        read_service_files();
         find_existing();
         check_ports();
         try {
@@ -126,6 +130,14 @@ class UpRun {
             for (const auto& dependency : service(name).depends_on) {
                 if (project_.find_service(dependency.service) && !options_.no_deps)
                     pending.push_back(dependency.service);
+            }
+            // links, volumes_from and a shared network stack need that
+            // service's container running first, as depends_on does.
+            for (const auto& implied : compose::implied_dependencies(service(name))) {
+                if (project_.find_service(implied) && !options_.no_deps) {
+                    pending.push_back(implied);
+                    needed_.try_emplace(implied, Readiness::running);
+                }
             }
         }
         for (const auto& level : compose::dependency_graph(project_).levels) {
@@ -259,8 +271,22 @@ class UpRun {
         }
     }
 
-    /// Images first, before anything is created: a build that cannot start
-    /// must leave no network or volume behind.
+    /// Each service's secrets and configs, read before anything is made: a
+    /// missing file or variable stops up with nothing left behind.
+    void read_service_files() {
+        for (const auto& name : selected_) {
+            service_files_[name] = orchestrate::service_files(project_, service(name));
+            const std::string& policy = service(name).pull_policy;
+            if (policy.rfind("every_", 0) == 0 && !orchestrate::refresh_interval(policy)) {
+                throw UsageError("service " + name + ": pull_policy '" + policy +
+                                 "': the part after every_ is not a duration (write e.g. "
+                                 "every_12h or every_1h30m); nothing was created");
+            }
+        }
+    }
+
+    /// Images first, before anything is created: a pull or build that cannot
+    /// start must leave no network or volume behind.
     void make_images() {
         std::vector<std::string> to_build;
         for (const auto& level : levels_) {
@@ -268,16 +294,20 @@ class UpRun {
                 const compose::Service& each = service(name);
                 std::string image = orchestrate::image_name(project_, each);
                 auto present = engine_.image_inspect(image);
-                if (each.build && (!present || options_.build)) {
+                if (pull_if_due(each, image, present.has_value()))
+                    present = engine_.image_inspect(image);
+                bool rebuild = options_.build || each.pull_policy == "build";
+                if (each.build && (!present || rebuild)) {
                     to_build.push_back(name);
                     continue;
                 }
                 if (!present) {
-                    throw ServiceFailed(
-                        name, "has no image",
-                        "service " + name + ": image " + image +
-                            " is not on this engine, and berth does not pull images; build it "
-                            "(a `build:` section) or load it first");
+                    throw ServiceFailed(name, "has no image",
+                                        "service " + name + ": image " + image +
+                                            " is not on this engine and pull_policy is '" +
+                                            each.pull_policy +
+                                            "'; nothing was created. Build it (a `build:` "
+                                            "section) or load it first");
                 }
                 image_ids_[name] = present->id;
             }
@@ -285,6 +315,39 @@ class UpRun {
         prepare_build_bases(to_build);
         for (const auto& name : to_build)
             build_image(name);
+    }
+
+    /// Pulls a service's image when its pull_policy says so. A service that
+    /// builds pulls only when its policy asks for pulls explicitly (berth
+    /// does not try a registry before a build as docker compose v2 does),
+    /// and falls back to its build when the pull fails. Returns whether it pulled.
+    bool pull_if_due(const compose::Service& each, const std::string& image, bool present) {
+        const std::string& policy = each.pull_policy;
+        if (each.image.empty() ||
+            (each.build && (policy.empty() || policy == "missing" || policy == "if_not_present"))) {
+            return false;
+        }
+        const std::string endpoint = engine_.endpoint().uri();
+        if (!orchestrate::should_pull(policy, present, orchestrate::last_pull(endpoint, image),
+                                      orchestrate::WallClock::now())) {
+            return false;
+        }
+        report(ServiceEvent::Kind::pulling, each.name, image);
+        try {
+            engine_.image_pull(image, output_to(each.name));
+        } catch (const Error& error) {
+            if (each.build)
+                return false;
+            throw ServiceFailed(
+                each.name, "pull failed",
+                "service " + each.name + ": pulling " + image + " (pull_policy " +
+                    (policy.empty() ? "missing" : policy) +
+                    ") failed; nothing was created.\n  engine says: " + error.what() +
+                    "\n  hint: check the registry's address and credentials "
+                    "(~/.docker/config.json or $REGISTRY_AUTH_FILE `auths`)");
+        }
+        orchestrate::record_pull(endpoint, image);
+        return true;
     }
 
     /// Every image the builds start FROM, on the engine before the first
@@ -295,10 +358,15 @@ class UpRun {
         for (const auto& name : to_build) {
             const compose::BuildSpec& build = *service(name).build;
             auto file = orchestrate::containerfile_path(build.context, build.dockerfile);
-            std::ifstream input(file);
-            if (!input)
-                continue;  // the build itself reports a missing Containerfile
-            std::string text((std::istreambuf_iterator<char>(input)), {});
+            std::string text = build.dockerfile_inline;
+            if (text.empty()) {
+                std::ifstream input(file);
+                if (!input)
+                    continue;  // the build itself reports a missing Containerfile
+                text.assign((std::istreambuf_iterator<char>(input)), {});
+            } else {
+                file = "service " + name + " build.dockerfile_inline";
+            }
             for (const auto& base : orchestrate::containerfile_bases(text, file, build.args)) {
                 if (!seen.insert(base.image).second || engine_.image_exists(base.image))
                     continue;
@@ -359,7 +427,9 @@ class UpRun {
             orchestrate::container_spec(project_, each, orchestrate::image_name(project_, each));
         // image_ids_ is complete before the pool starts and only read here:
         // at(), unlike operator[], never inserts from several threads.
-        std::string hash = orchestrate::config_hash(spec, image_ids_.at(name));
+        const auto& files = service_files_.at(name);
+        std::string hash = orchestrate::config_hash(
+            spec, image_ids_.at(name) + orchestrate::service_files_digest(files));
         spec.labels[compose_labels::config_hash] = hash;
         for (const auto& [key, value] : options_.owner_labels)
             spec.labels[key] = value;
@@ -375,7 +445,7 @@ class UpRun {
                     return current.id;
                 }
                 report(ServiceEvent::Kind::starting, name);
-                engine_.container_start(current.id);
+                start(name, current.id);
                 changed_ = true;
                 return current.id;
             }
@@ -394,11 +464,18 @@ class UpRun {
         for (std::size_t i = 1; i < networks.size(); ++i) {
             engine_.network_connect(networks[i].first, id, networks[i].second);
         }
+        orchestrate::put_service_files(engine_, id, name, files);
         if (options_.start) {
             report(ServiceEvent::Kind::starting, name);
-            engine_.container_start(id);
+            start(name, id);
         }
         return id;
+    }
+
+    /// Starts a container and runs its post_start hooks.
+    void start(const std::string& name, const std::string& id) {
+        engine_.container_start(id);
+        orchestrate::run_hooks(engine_, id, name, "post_start", service(name).post_start);
     }
 
     void wait_for(const std::string& name, const std::string& id, Readiness wanted) {
@@ -512,6 +589,8 @@ class UpRun {
     std::map<std::string, Readiness> needed_;
     std::map<std::string, ContainerSummary> existing_;
     std::map<std::string, std::string> image_ids_;
+    /// Filled before the pool starts and only read from it, like image_ids_.
+    std::map<std::string, std::vector<orchestrate::ServiceFile>> service_files_;
     Created created_;
     /// Set from the pool threads of start_levels as well as from this one.
     std::atomic<bool> changed_{false};

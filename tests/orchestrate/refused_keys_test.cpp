@@ -64,11 +64,12 @@ services:
     scale: 2
     secrets: [token]
     post_start: [{command: ./hook}]
+    pre_start: [{command: ./hook}]
     read_only: true
-    build: {context: ., secrets: [token], platforms: [linux/amd64]}
+    build: {context: ., secrets: [token], ssh: [default], platforms: [linux/amd64]}
     volumes: [{type: image, source: assets, target: /assets}]
     networks: {default: {ipv4_address: 10.0.0.2}}
-    pull_policy: daily
+    pull_policy: refresh
   other:
     image: other
     networks: [front]
@@ -80,17 +81,19 @@ volumes:
   data: {driver: local}
 secrets: {token: {file: ./token}}
 )") == std::vector<std::string>{
-           "service web: build.platforms: berth up does not apply it yet",
-           "service web: build.secrets: berth up does not apply it yet",
+           "service web: build.secrets: build secrets need a BuildKit session, which neither "
+           "Docker's classic build API nor Podman's (4.3) build endpoint offers",
+           "service web: build.ssh: SSH forwarding into a build needs a BuildKit session, which "
+           "neither Docker's classic build API nor Podman's (4.3) build endpoint offers",
            "service web: deploy: berth runs one container per service and applies no deploy "
            "section yet",
            "service web: networks.default.ipv4_address: berth up does not apply it yet",
-           "service web: post_start: berth runs no lifecycle hooks yet",
-           "service web: pull_policy: the value 'daily': berth does not pull images; build or "
-           "load them first",
+           "service web: pre_start: berth runs no pre_start hooks (a one-off container before "
+           "the service) yet",
+           "service web: pull_policy: the value 'refresh': berth has no time-less refresh "
+           "policy; use always, daily, weekly or every_<duration>",
            "service web: read_only: berth up does not apply it yet",
            "service web: scale: berth runs one container per service",
-           "service web: secrets: berth does not put secrets into containers yet",
            "service web: volumes[0].type: the value 'image': berth up does not apply it yet",
            "network front: driver_opts: berth up does not apply it yet",
            "network front: ipam: berth up does not apply it yet",

@@ -21,6 +21,11 @@ struct DependencyGraph {
     std::vector<std::string> stop_order() const;
 };
 
+/// The services `service` needs started before itself, besides depends_on:
+/// the one whose network stack it shares (`network_mode: service:X`), those
+/// it `links` to and those it takes `volumes_from`, as compose orders them.
+std::vector<std::string> implied_dependencies(const Service& service);
+
 /// Builds the graph of the project's enabled services. Dependencies on
 /// services that are absent (only allowed with required: false) are ignored.
 /// The loader has rejected cycles already; given a project with a cycle

@@ -487,6 +487,10 @@ struct ProjectFile {
     std::string file;  ///< absolute path
     std::string environment;  ///< the variable that holds the value
     std::string content;      ///< configs only: the value itself
+    /// The value of `environment`'s variable when the project was loaded
+    /// (process environment, then the .env file); unset when it was unset.
+    /// Not printed: `berth config` shows the variable's name, as compose does.
+    std::optional<std::string> environment_value;
     bool external = false;
     std::map<std::string, std::string> labels;
     std::string driver;  ///< secrets only

@@ -3,6 +3,7 @@
 
 #include "../progress_display.hpp"
 #include "compat.hpp"
+#include "orchestrate/hooks.hpp"
 #include "orchestrate/service_spec.hpp"
 
 #include <iomanip>
@@ -16,6 +17,17 @@ namespace {
 using RowAction = std::function<void(Engine&, const ContainerRow&)>;
 
 /// Runs action on the containers of the named services (all by default).
+/// The service's post_start or pre_stop hooks, run in the row's container
+/// as `up` and `down` run them (compose runs them on start and stop too).
+void run_hooks(Context& context, const ContainerRow& row, bool after_start) {
+    const compose::Service* service = context.project().find_service(row.service);
+    if (service == nullptr)
+        return;  // a container of a service the files no longer name
+    orchestrate::run_hooks(context.engine(), row.info.id, row.service,
+                           after_start ? "post_start" : "pre_stop",
+                           after_start ? service->post_start : service->pre_stop);
+}
+
 int for_containers(Context& context, const ParsedOptions& parsed, bool include_stopped,
                    const RowAction& action) {
     if (!parsed.operands.empty())
@@ -182,8 +194,11 @@ std::vector<Command> lifecycle_commands(Context& context) {
     const OptionSpec timeout{{"-t", "--timeout"}, "SECONDS", "Stop timeout"};
     std::vector<Command> commands{
         {{"start", "[SERVICE...]", "Start the services' existing containers.", {}},
-         on_each(true, [](Engine& engine,
-                          const ContainerRow& row) { engine.container_start(row.info.id); })},
+         on_each(true,
+                 [&context](Engine& engine, const ContainerRow& row) {
+                     if (engine.container_start(row.info.id))
+                         run_hooks(context, row, true);
+                 })},
         {{"pause", "[SERVICE...]", "Pause the services' running containers.", {}},
          on_each(false, [](Engine& engine,
                            const ContainerRow& row) { engine.container_pause(row.info.id); })},
@@ -227,6 +242,7 @@ std::vector<Command> lifecycle_commands(Context& context) {
              auto seconds = timeout_of(parsed);
              return for_containers(context, parsed, false,
                                    [&](Engine& engine, const ContainerRow& row) {
+                                       run_hooks(context, row, false);
                                        engine.container_stop(row.info.id, seconds);
                                    });
          }});
@@ -235,8 +251,11 @@ std::vector<Command> lifecycle_commands(Context& context) {
                             auto seconds = timeout_of(parsed);
                             return for_containers(context, parsed, true,
                                                   [&](Engine& engine, const ContainerRow& row) {
+                                                      if (row.info.state.running)
+                                                          run_hooks(context, row, false);
                                                       engine.container_stop(row.info.id, seconds);
                                                       engine.container_start(row.info.id);
+                                                      run_hooks(context, row, true);
                                                   });
                         }});
     commands.push_back({{"kill",

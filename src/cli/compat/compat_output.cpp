@@ -2,6 +2,7 @@
 // them.
 
 #include "compat.hpp"
+#include "orchestrate/service_files.hpp"
 #include "orchestrate/service_spec.hpp"
 
 #include <iomanip>
@@ -157,6 +158,8 @@ int run(Context& context, const ParsedOptions& parsed) {
     const compose::Project& project = context.project();
     const compose::Service& service = *project.find_service(parsed.operands[0]);
     Engine& engine = context.engine();
+    // Read first: an unreadable secret stops run before anything starts.
+    const auto files = orchestrate::service_files(project, service);
     if (!parsed.has("--no-deps") && !service.depends_on.empty()) {
         UpOptions dependencies;
         dependencies.wait = false;  // depends_on conditions are still honoured
@@ -169,6 +172,7 @@ int run(Context& context, const ParsedOptions& parsed) {
     auto networks = orchestrate::service_networks(project, service);
     for (std::size_t i = 1; i < networks.size(); ++i)
         engine.network_connect(networks[i].first, id, networks[i].second);
+    orchestrate::put_service_files(engine, id, service.name, files);
     engine.container_start(id);
     if (parsed.has("--detach")) {
         std::cout << spec.name << "\n";
