@@ -25,6 +25,9 @@ struct Honoured {
     std::vector<std::string_view> values = {};
     std::string_view min_api = {};
     std::string_view cgroup = {};
+    /// Refused on Podman ("podman") or on rootless Podman only
+    /// ("podman-rootless"), whose compatible API accepts the field and drops it.
+    std::string_view dropped_by = {};
 };
 
 // What container_spec() and up.cpp apply today. A key not listed here is
@@ -79,8 +82,8 @@ const std::vector<Honoured> honoured_service_keys = {
     {"cap_drop"},
     {"security_opt"},
     {"devices"},
-    {"ulimits.*.soft"},
-    {"ulimits.*.hard"},
+    {"ulimits.*.soft", {}, {}, {}, "podman-rootless"},
+    {"ulimits.*.hard", {}, {}, {}, "podman-rootless"},
     {"extra_hosts"},
     {"sysctls.*"},
     {"shm_size"},
@@ -135,7 +138,7 @@ const std::vector<Honoured> honoured_service_keys = {
     {"cgroup_parent", {}, {}, "*"},
     {"group_add"},
     {"runtime"},
-    {"mac_address"},
+    {"mac_address", {}, {}, {}, "podman"},
     {"logging.driver"},
     {"logging.options.*"},
     {"storage_opt.*"},
@@ -360,6 +363,13 @@ class Walker {
     }
 
     void check_engine(const Honoured& entry, const std::string& shown) {
+        if ((entry.dropped_by == "podman" && engine_.podman) ||
+            (entry.dropped_by == "podman-rootless" && engine_.podman && engine_.rootless)) {
+            out_.push_back(RefusedKey{owner_, shown,
+                                      engine_.engine +
+                                          " accepts it through its Docker-compatible API and "
+                                          "then ignores it (seen on Podman 4.3)"});
+        }
         if (!entry.min_api.empty() && !engine_.api_version.empty() &&
             version_below(engine_.api_version, entry.min_api)) {
             out_.push_back(RefusedKey{owner_, shown,
@@ -402,6 +412,8 @@ EngineAbilities engine_abilities(Engine& engine) {
     abilities.api_version = backend.api_version;
     abilities.engine = std::string(to_string(backend.kind)) + " " + backend.engine_version +
                        (backend.rootless ? " (rootless)" : " (rootful)");
+    abilities.podman = backend.is_podman();
+    abilities.rootless = backend.rootless;
     abilities.cgroup_controllers = [&engine] { return engine.cgroup_controllers(); };
     return abilities;
 }

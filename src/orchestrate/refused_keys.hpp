@@ -24,6 +24,8 @@ namespace berth::orchestrate {
 struct EngineAbilities {
     std::string api_version;  ///< the negotiated Docker API version; empty: unknown
     std::string engine;       ///< "docker 20.10.24 (rootful)", for the reasons
+    bool podman = false;
+    bool rootless = false;
     /// The cgroup controllers containers can be limited by; asked only when a
     /// service sets a limit. Unset: every controller is assumed.
     std::function<std::set<std::string>()> cgroup_controllers;
