@@ -30,6 +30,20 @@ struct Mount {
     std::string target;
     bool read_only = false;
     std::optional<std::int64_t> tmpfs_size_bytes;
+    std::optional<int> tmpfs_mode;  ///< permission bits of the tmpfs root, e.g. 01777
+    /// tmpfs only: the options as the engine takes them ("size=64m,uid=1000"),
+    /// from a service's `tmpfs: PATH:OPTIONS` (HostConfig.Tmpfs); when set,
+    /// used instead of read_only, tmpfs_size_bytes and tmpfs_mode (the mount
+    /// API's TmpfsOptions).
+    std::optional<std::string> tmpfs_options;
+    std::string bind_propagation;  ///< "rprivate", "shared", ...; empty: the engine's default
+    std::string selinux_label;     ///< "z" (shared) or "Z" (private) relabelling of a bind
+    /// Bind only: make a missing host folder (as `docker run -v` does) instead
+    /// of failing the create.
+    bool create_host_path = false;
+    bool bind_non_recursive = false;  ///< bind only: submounts of the source are not bound
+    bool volume_no_copy = false;      ///< volume only: do not copy the image's files into it
+    std::map<std::string, std::string> volume_labels;  ///< volume only: labels of a new volume
 };
 
 struct DeviceMapping {
@@ -42,6 +56,31 @@ struct Ulimit {
     std::string name;
     std::int64_t soft = 0;
     std::int64_t hard = 0;
+};
+
+/// cgroup limits of a container; unset fields keep the engine's default.
+/// Each is the Docker API field of the same meaning (HostConfig).
+struct ResourceLimits {
+    std::optional<std::int64_t> memory_bytes;       ///< Memory
+    std::optional<std::int64_t> memory_swap_bytes;  ///< MemorySwap: memory + swap; -1 unlimited
+    std::optional<std::int64_t> memory_reservation_bytes;  ///< MemoryReservation: soft limit
+    std::optional<std::int64_t> memory_swappiness;         ///< MemorySwappiness, 0-100
+    std::optional<std::int64_t> nano_cpus;                 ///< NanoCpus: CPUs times 10^9
+    std::optional<std::int64_t> cpu_shares;                ///< CpuShares: relative weight
+    std::optional<std::int64_t> cpu_period;                ///< CpuPeriod, microseconds
+    std::optional<std::int64_t> cpu_quota;                 ///< CpuQuota, microseconds per period
+    std::optional<std::int64_t> cpu_realtime_period;       ///< CpuRealtimePeriod, microseconds
+    std::optional<std::int64_t> cpu_realtime_runtime;      ///< CpuRealtimeRuntime, microseconds
+    std::string cpuset_cpus;                               ///< CpusetCpus, e.g. "0-1"
+    std::optional<std::int64_t> pids_limit;                ///< PidsLimit; -1 unlimited
+    std::optional<bool> oom_kill_disable;                  ///< OomKillDisable
+    std::vector<std::string> device_cgroup_rules;          ///< "c 1:3 mr"
+};
+
+/// Where the container's output goes: a log driver and its options.
+struct LogConfig {
+    std::string driver;  ///< empty: the engine's default
+    std::map<std::string, std::string> options;
 };
 
 struct RestartPolicy {
@@ -78,6 +117,29 @@ struct ContainerSpec {
     std::optional<std::int64_t> shm_size_bytes;
     std::string network;  ///< network to attach at creation
     std::vector<std::string> network_aliases;
+    std::string network_ipv4_address;  ///< a fixed address on `network`; empty: the engine picks
+    std::string network_ipv6_address;
+    std::vector<std::string> network_link_local_ips;
+    /// The container's MAC address on the network attached at creation.
+    std::string mac_address;
+    ResourceLimits resources;
+    std::optional<std::int64_t> oom_score_adj;
+    bool read_only_root = false;  ///< the root filesystem is mounted read-only
+    std::vector<std::string> dns;
+    std::vector<std::string> dns_search;
+    std::vector<std::string> dns_options;
+    std::vector<std::string> group_add;  ///< extra groups of the container's user
+    /// Namespaces: "host", "private", "shareable", "container:ID", "service"
+    /// modes as the engine takes them; empty: the engine's default.
+    std::string pid_mode;
+    std::string ipc_mode;
+    std::string uts_mode;
+    std::string userns_mode;
+    std::string cgroupns_mode;  ///< "host" or "private"
+    std::string cgroup_parent;
+    std::string runtime;  ///< the OCI runtime, e.g. "runc", "crun"
+    LogConfig log_config;
+    std::map<std::string, std::string> storage_options;  ///< e.g. size=1G
     std::optional<Healthcheck> healthcheck;
     std::string stop_signal;
     std::optional<std::chrono::seconds> stop_timeout;

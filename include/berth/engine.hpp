@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,11 @@ class Engine {
     std::string version_json();
     /// The engine's /info answer, for display.
     std::string info_json();
+    /// The cgroup controllers this engine's containers can be limited by
+    /// ("memory", "cpu", "cpuset", "pids", "blkio", "devices"): Podman's own
+    /// list (empty for rootless Podman without cgroup delegation, which
+    /// ignores limits with a mere warning), Docker's /info flags.
+    std::set<std::string> cgroup_controllers();
     /// Streams events until the callback returns false or cancel fires.
     void events(const EventFilter& filter, const EventCallback& callback,
                 const CancelToken& cancel = {});
@@ -144,6 +150,10 @@ class Engine {
     /// Attaches a created container to one more network, under these aliases.
     void network_connect(const std::string& network, const std::string& container,
                          const std::vector<std::string>& aliases = {});
+    /// Attaches a created container to one more network, with aliases and
+    /// fixed addresses.
+    void network_connect(const std::string& network, const std::string& container,
+                         const NetworkEndpoint& endpoint);
 
     // ---- volumes (volumes.cpp)
     VolumeInfo volume_create(const VolumeSpec& spec);

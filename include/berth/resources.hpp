@@ -10,6 +10,14 @@
 
 namespace berth {
 
+/// One address pool of a network (Docker's IPAM.Config entry).
+struct IpamPool {
+    std::string subnet;    ///< CIDR, e.g. 172.28.0.0/16
+    std::string ip_range;  ///< the part of the subnet containers get addresses from
+    std::string gateway;
+    std::map<std::string, std::string> auxiliary_addresses;  ///< host name → address kept out
+};
+
 struct NetworkSpec {
     std::string name;
     std::string driver = "bridge";
@@ -17,6 +25,18 @@ struct NetworkSpec {
     bool internal = false;
     bool attachable = false;
     bool enable_ipv6 = false;
+    std::map<std::string, std::string> driver_options;
+    std::string ipam_driver;  ///< empty: "default"
+    std::vector<IpamPool> ipam_pools;
+    std::map<std::string, std::string> ipam_options;
+};
+
+/// How a container is attached to one network.
+struct NetworkEndpoint {
+    std::vector<std::string> aliases;
+    std::string ipv4_address;  ///< empty: the engine picks
+    std::string ipv6_address;
+    std::vector<std::string> link_local_ips;
 };
 
 struct NetworkInfo {

@@ -58,39 +58,176 @@ std::string port_key(const PortBinding& port) {
 
 }  // namespace
 
-json detail::container_create_body(const ContainerSpec& spec) {
-    json body = json::object();
-    body["Image"] = spec.image;
-    if (spec.command)
-        body["Cmd"] = *spec.command;
-    if (spec.entrypoint)
-        body["Entrypoint"] = *spec.entrypoint;
-    json environment = json::array();
-    for (const auto& [name, value] : spec.environment)
-        environment.push_back(name + "=" + value);
-    body["Env"] = environment;
-    body["Labels"] = spec.labels;
-    if (!spec.hostname.empty())
-        body["Hostname"] = spec.hostname;
-    if (!spec.domainname.empty())
-        body["Domainname"] = spec.domainname;
-    if (!spec.user.empty())
-        body["User"] = spec.user;
-    if (!spec.working_dir.empty())
-        body["WorkingDir"] = spec.working_dir;
-    body["Tty"] = spec.tty;
-    body["OpenStdin"] = spec.open_stdin;
-    if (!spec.stop_signal.empty())
-        body["StopSignal"] = spec.stop_signal;
-    if (spec.stop_timeout)
-        body["StopTimeout"] = spec.stop_timeout->count();
-    if (spec.healthcheck)
-        body["Healthcheck"] = healthcheck_json(*spec.healthcheck);
+namespace {
 
+// Fields of the create body that copy one spec member as they are: the
+// Docker API field name and the member. Both Docker and Podman's compat API
+// take them; an unset or empty member is left out, so the engine's default holds.
+template <typename Member>
+struct Field {
+    const char* name;
+    Member member;
+};
+
+const Field<std::optional<std::int64_t> ResourceLimits::*> resource_numbers[] = {
+    {"Memory", &ResourceLimits::memory_bytes},
+    {"MemorySwap", &ResourceLimits::memory_swap_bytes},
+    {"MemoryReservation", &ResourceLimits::memory_reservation_bytes},
+    {"MemorySwappiness", &ResourceLimits::memory_swappiness},
+    {"NanoCpus", &ResourceLimits::nano_cpus},
+    {"CpuShares", &ResourceLimits::cpu_shares},
+    {"CpuPeriod", &ResourceLimits::cpu_period},
+    {"CpuQuota", &ResourceLimits::cpu_quota},
+    {"CpuRealtimePeriod", &ResourceLimits::cpu_realtime_period},
+    {"CpuRealtimeRuntime", &ResourceLimits::cpu_realtime_runtime},
+    {"PidsLimit", &ResourceLimits::pids_limit},
+};
+
+const Field<std::string ContainerSpec::*> host_strings[] = {
+    {"PidMode", &ContainerSpec::pid_mode},
+    {"IpcMode", &ContainerSpec::ipc_mode},
+    {"UTSMode", &ContainerSpec::uts_mode},
+    {"UsernsMode", &ContainerSpec::userns_mode},
+    {"CgroupnsMode", &ContainerSpec::cgroupns_mode},
+    {"CgroupParent", &ContainerSpec::cgroup_parent},
+    {"Runtime", &ContainerSpec::runtime},
+};
+
+const Field<std::vector<std::string> ContainerSpec::*> host_lists[] = {
+    {"CapAdd", &ContainerSpec::cap_add},
+    {"CapDrop", &ContainerSpec::cap_drop},
+    {"SecurityOpt", &ContainerSpec::security_opt},
+    {"ExtraHosts", &ContainerSpec::extra_hosts},
+    {"Dns", &ContainerSpec::dns},
+    {"DnsSearch", &ContainerSpec::dns_search},
+    {"DnsOptions", &ContainerSpec::dns_options},
+    {"GroupAdd", &ContainerSpec::group_add},
+};
+
+const Field<std::map<std::string, std::string> ContainerSpec::*> host_maps[] = {
+    {"Sysctls", &ContainerSpec::sysctls},
+    {"StorageOpt", &ContainerSpec::storage_options},
+};
+
+const Field<bool ContainerSpec::*> host_flags[] = {
+    {"Init", &ContainerSpec::init},
+    {"Privileged", &ContainerSpec::privileged},
+    {"ReadonlyRootfs", &ContainerSpec::read_only_root},
+};
+
+template <typename Owner, typename Value>
+void copy_fields(json& into, const Owner& owner, const Field<Value Owner::*>* begin,
+                 const Field<Value Owner::*>* end) {
+    for (auto field = begin; field != end; ++field) {
+        const Value& value = owner.*(field->member);
+        if constexpr (std::is_same_v<Value, bool>) {
+            if (value)
+                into[field->name] = true;
+        } else if constexpr (requires { value.has_value(); }) {
+            if (value)
+                into[field->name] = *value;
+        } else {
+            if (!value.empty())
+                into[field->name] = value;
+        }
+    }
+}
+
+template <typename Owner, typename Value, std::size_t N>
+void copy_fields(json& into, const Owner& owner, const Field<Value Owner::*> (&table)[N]) {
+    copy_fields(into, owner, table, table + N);
+}
+
+// A bind that relabels for SELinux or makes its missing source has no form in
+// the mount API: it is a HostConfig.Binds entry, "SOURCE:TARGET:ro,z,rshared".
+bool needs_bind_string(const Mount& mount) {
+    return mount.type == Mount::Type::bind &&
+           (!mount.selinux_label.empty() || mount.create_host_path) && !mount.bind_non_recursive;
+}
+
+std::string bind_string(const Mount& mount) {
+    std::string options = mount.read_only ? "ro" : "rw";
+    if (!mount.selinux_label.empty())
+        options += "," + mount.selinux_label;
+    if (!mount.bind_propagation.empty())
+        options += "," + mount.bind_propagation;
+    return mount.source + ":" + mount.target + ":" + options;
+}
+
+json mount_json(const Mount& mount) {
+    json item = json::object();
+    item["Type"] = mount.type == Mount::Type::bind     ? "bind"
+                   : mount.type == Mount::Type::volume ? "volume"
+                                                       : "tmpfs";
+    if (mount.type != Mount::Type::tmpfs)
+        item["Source"] = mount.source;
+    item["Target"] = mount.target;
+    item["ReadOnly"] = mount.read_only;
+    json tmpfs = json::object();
+    if (mount.tmpfs_size_bytes)
+        tmpfs["SizeBytes"] = *mount.tmpfs_size_bytes;
+    if (mount.tmpfs_mode)
+        tmpfs["Mode"] = *mount.tmpfs_mode;
+    if (!tmpfs.empty())
+        item["TmpfsOptions"] = tmpfs;
+    json bind = json::object();
+    if (!mount.bind_propagation.empty())
+        bind["Propagation"] = mount.bind_propagation;
+    if (mount.bind_non_recursive)
+        bind["NonRecursive"] = true;
+    if (!bind.empty())
+        item["BindOptions"] = bind;
+    json volume = json::object();
+    if (mount.volume_no_copy)
+        volume["NoCopy"] = true;
+    if (!mount.volume_labels.empty())
+        volume["Labels"] = mount.volume_labels;
+    if (!volume.empty())
+        item["VolumeOptions"] = volume;
+    return item;
+}
+
+void add_mounts(json& host, const ContainerSpec& spec) {
+    json mounts = json::array();
+    json binds = json::array();
+    json tmpfs = json::object();
+    for (const auto& mount : spec.mounts) {
+        if (mount.type == Mount::Type::tmpfs && mount.tmpfs_options)
+            tmpfs[mount.target] = *mount.tmpfs_options;
+        else if (needs_bind_string(mount))
+            binds.push_back(bind_string(mount));
+        else
+            mounts.push_back(mount_json(mount));
+    }
+    if (!mounts.empty())
+        host["Mounts"] = mounts;
+    if (!binds.empty())
+        host["Binds"] = binds;
+    if (!tmpfs.empty())
+        host["Tmpfs"] = tmpfs;
+}
+
+json network_endpoint_json(const std::vector<std::string>& aliases, const std::string& ipv4,
+                           const std::string& ipv6, const std::vector<std::string>& link_local) {
+    json endpoint = json::object();
+    if (!aliases.empty())
+        endpoint["Aliases"] = aliases;
+    json ipam = json::object();
+    if (!ipv4.empty())
+        ipam["IPv4Address"] = ipv4;
+    if (!ipv6.empty())
+        ipam["IPv6Address"] = ipv6;
+    if (!link_local.empty())
+        ipam["LinkLocalIPs"] = link_local;
+    if (!ipam.empty())
+        endpoint["IPAMConfig"] = ipam;
+    return endpoint;
+}
+
+void add_ports(json& body, json& host, const ContainerSpec& spec) {
     json exposed = json::object();
     for (const auto& port : spec.exposed_ports)
         exposed[port] = json::object();
-    json host = json::object();
     json bindings = json::object();
     for (const auto& port : spec.ports) {
         exposed[port_key(port)] = json::object();
@@ -103,34 +240,9 @@ json detail::container_create_body(const ContainerSpec& spec) {
         body["ExposedPorts"] = exposed;
     if (!bindings.empty())
         host["PortBindings"] = bindings;
+}
 
-    json mounts = json::array();
-    json tmpfs = json::object();
-    for (const auto& mount : spec.mounts) {
-        if (mount.type == Mount::Type::tmpfs) {
-            std::string options = mount.read_only ? "ro" : "rw";
-            if (mount.tmpfs_size_bytes)
-                options += ",size=" + std::to_string(*mount.tmpfs_size_bytes);
-            tmpfs[mount.target] = options;
-            continue;
-        }
-        json item = json::object();
-        item["Type"] = mount.type == Mount::Type::bind ? "bind" : "volume";
-        item["Source"] = mount.source;
-        item["Target"] = mount.target;
-        item["ReadOnly"] = mount.read_only;
-        mounts.push_back(item);
-    }
-    if (!mounts.empty())
-        host["Mounts"] = mounts;
-    if (!tmpfs.empty())
-        host["Tmpfs"] = tmpfs;
-    if (!spec.cap_add.empty())
-        host["CapAdd"] = spec.cap_add;
-    if (!spec.cap_drop.empty())
-        host["CapDrop"] = spec.cap_drop;
-    if (!spec.security_opt.empty())
-        host["SecurityOpt"] = spec.security_opt;
+void add_devices_and_limits(json& host, const ContainerSpec& spec) {
     if (!spec.devices.empty()) {
         json devices = json::array();
         for (const auto& device : spec.devices) {
@@ -147,29 +259,84 @@ json detail::container_create_body(const ContainerSpec& spec) {
         }
         host["Ulimits"] = ulimits;
     }
-    if (!spec.extra_hosts.empty())
-        host["ExtraHosts"] = spec.extra_hosts;
-    if (!spec.sysctls.empty())
-        host["Sysctls"] = spec.sysctls;
+    copy_fields(host, spec.resources, resource_numbers);
+    if (!spec.resources.cpuset_cpus.empty())
+        host["CpusetCpus"] = spec.resources.cpuset_cpus;
+    if (spec.resources.oom_kill_disable)
+        host["OomKillDisable"] = *spec.resources.oom_kill_disable;
+    if (!spec.resources.device_cgroup_rules.empty())
+        host["DeviceCgroupRules"] = spec.resources.device_cgroup_rules;
+    if (spec.oom_score_adj)
+        host["OomScoreAdj"] = *spec.oom_score_adj;
     if (spec.shm_size_bytes)
         host["ShmSize"] = *spec.shm_size_bytes;
-    if (spec.init)
-        host["Init"] = true;
-    if (spec.privileged)
-        host["Privileged"] = true;
+}
+
+}  // namespace
+
+json detail::container_create_body(const ContainerSpec& spec) {
+    json body = json::object();
+    body["Image"] = spec.image;
+    if (spec.command)
+        body["Cmd"] = *spec.command;
+    if (spec.entrypoint)
+        body["Entrypoint"] = *spec.entrypoint;
+    json environment = json::array();
+    for (const auto& [name, value] : spec.environment)
+        environment.push_back(name + "=" + value);
+    body["Env"] = environment;
+    body["Labels"] = spec.labels;
+    for (const auto& [name, member] : {std::pair{"Hostname", &ContainerSpec::hostname},
+                                       {"Domainname", &ContainerSpec::domainname},
+                                       {"User", &ContainerSpec::user},
+                                       {"WorkingDir", &ContainerSpec::working_dir},
+                                       {"StopSignal", &ContainerSpec::stop_signal},
+                                       {"MacAddress", &ContainerSpec::mac_address}}) {
+        if (!(spec.*member).empty())
+            body[name] = spec.*member;
+    }
+    body["Tty"] = spec.tty;
+    body["OpenStdin"] = spec.open_stdin;
+    if (spec.stop_timeout)
+        body["StopTimeout"] = spec.stop_timeout->count();
+    if (spec.healthcheck)
+        body["Healthcheck"] = healthcheck_json(*spec.healthcheck);
+
+    json host = json::object();
+    add_ports(body, host, spec);
+    add_mounts(host, spec);
+    add_devices_and_limits(host, spec);
+    copy_fields(host, spec, host_strings);
+    copy_fields(host, spec, host_lists);
+    copy_fields(host, spec, host_maps);
+    copy_fields(host, spec, host_flags);
+    if (!spec.log_config.driver.empty())
+        host["LogConfig"] = {{"Type", spec.log_config.driver}, {"Config", spec.log_config.options}};
     if (!spec.restart.name.empty()) {
         host["RestartPolicy"] = {{"Name", spec.restart.name},
                                  {"MaximumRetryCount", spec.restart.maximum_retry_count}};
     }
-    if (!spec.network.empty()) {
+    // host, none and container:ID are modes, not networks: Podman refuses an
+    // endpoint for them ("networks and static ip/mac address can only be used
+    // with Bridge mode networking").
+    const bool network_is_a_mode = spec.network == "host" || spec.network == "none" ||
+                                   spec.network.rfind("container:", 0) == 0;
+    if (!spec.network.empty())
         host["NetworkMode"] = spec.network;
-        json endpoint = json::object();
-        if (!spec.network_aliases.empty())
-            endpoint["Aliases"] = spec.network_aliases;
-        body["NetworkingConfig"] = {{"EndpointsConfig", {{spec.network, endpoint}}}};
+    if (!spec.network.empty() && !network_is_a_mode) {
+        body["NetworkingConfig"] = {
+            {"EndpointsConfig",
+             {{spec.network,
+               network_endpoint_json(spec.network_aliases, spec.network_ipv4_address,
+                                     spec.network_ipv6_address, spec.network_link_local_ips)}}}};
     }
     body["HostConfig"] = host;
     return body;
+}
+
+json detail::network_endpoint_body(const NetworkEndpoint& endpoint) {
+    return network_endpoint_json(endpoint.aliases, endpoint.ipv4_address, endpoint.ipv6_address,
+                                 endpoint.link_local_ips);
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <berth/engine.hpp>
 
+#include "engine/container_body.hpp"
 #include "engine/engine_state.hpp"
 
 namespace berth {
@@ -11,6 +12,25 @@ namespace {
 NetworkInfo parse_network(const nlohmann::json& raw) {
     return {string_field(raw, "Id"), string_field(raw, "Name"), string_field(raw, "Driver"),
             string_map(raw, "Labels")};
+}
+
+nlohmann::json ipam_json(const NetworkSpec& spec) {
+    nlohmann::json pools = nlohmann::json::array();
+    for (const auto& pool : spec.ipam_pools) {
+        nlohmann::json item = nlohmann::json::object();
+        for (const auto& [name, value] : {std::pair{"Subnet", &pool.subnet},
+                                          {"IPRange", &pool.ip_range},
+                                          {"Gateway", &pool.gateway}}) {
+            if (!value->empty())
+                item[name] = *value;
+        }
+        if (!pool.auxiliary_addresses.empty())
+            item["AuxiliaryAddresses"] = pool.auxiliary_addresses;
+        pools.push_back(item);
+    }
+    return {{"Driver", spec.ipam_driver.empty() ? "default" : spec.ipam_driver},
+            {"Config", pools},
+            {"Options", spec.ipam_options}};
 }
 
 }  // namespace
@@ -25,6 +45,10 @@ std::string Engine::network_create(const NetworkSpec& spec) {
                            {"Attachable", spec.attachable},
                            {"EnableIPv6", spec.enable_ipv6},
                            {"CheckDuplicate", true}};
+    if (!spec.driver_options.empty())
+        body["Options"] = spec.driver_options;
+    if (!spec.ipam_driver.empty() || !spec.ipam_pools.empty() || !spec.ipam_options.empty())
+        body["IPAM"] = ipam_json(spec);
     request.headers.push_back("Content-Type: application/json");
     request.body = body.dump();
     try {
@@ -66,14 +90,18 @@ void Engine::network_remove(const std::string& network) {
 
 void Engine::network_connect(const std::string& network, const std::string& container,
                              const std::vector<std::string>& aliases) {
+    network_connect(network, container, NetworkEndpoint{aliases, {}, {}, {}});
+}
+
+void Engine::network_connect(const std::string& network, const std::string& container,
+                             const NetworkEndpoint& endpoint) {
     auto request =
         state_->request("POST", state_->api("/networks/" + path_segment(network) + "/connect"),
                         "connect to network " + network, container);
-    nlohmann::json endpoint = nlohmann::json::object();
-    if (!aliases.empty())
-        endpoint["Aliases"] = aliases;
     request.headers.push_back("Content-Type: application/json");
-    request.body = nlohmann::json{{"Container", container}, {"EndpointConfig", endpoint}}.dump();
+    request.body = nlohmann::json{{"Container", container},
+                                  {"EndpointConfig", detail::network_endpoint_body(endpoint)}}
+                       .dump();
     state_->send(request);
 }
 

@@ -85,6 +85,32 @@ std::string Engine::info_json() {
     return state_->send(state_->request("GET", state_->api("/info"), "info")).body;
 }
 
+std::set<std::string> Engine::cgroup_controllers() {
+    if (state_->backend.is_podman()) {
+        // The compat /info claims every limit works even where rootless
+        // Podman drops them; libpod's host section tells the truth.
+        auto request = state_->request("GET", state_->libpod("/info"), "info");
+        auto answer = state_->send_json(request);
+        std::set<std::string> controllers;
+        if (answer.contains("host") && answer["host"].contains("cgroupControllers")) {
+            for (const auto& name : answer["host"]["cgroupControllers"])
+                controllers.insert(name.get<std::string>());
+        }
+        return controllers;
+    }
+    auto request = state_->request("GET", state_->api("/info"), "info");
+    auto answer = state_->send_json(request);
+    std::set<std::string> controllers = {"devices", "blkio"};
+    for (const auto& [flag, controller] : {std::pair{"MemoryLimit", "memory"},
+                                           {"CpuCfsQuota", "cpu"},
+                                           {"CPUSet", "cpuset"},
+                                           {"PidsLimit", "pids"}}) {
+        if (answer.value(flag, false))
+            controllers.insert(controller);
+    }
+    return controllers;
+}
+
 void Engine::events(const EventFilter& filter, const EventCallback& callback,
                     const CancelToken& cancel) {
     auto request = state_->request("GET", state_->api("/events"), "watch events");

@@ -1,8 +1,10 @@
 #include "orchestrate/refused_keys.hpp"
 
 #include <berth/compose/serialize.hpp>
+#include <berth/engine.hpp>
 #include <berth/errors.hpp>
 
+#include <optional>
 #include <string_view>
 #include <tuple>
 
@@ -14,10 +16,18 @@ using nlohmann::json;
 
 /// A key path `up` applies, as `berth config` prints it: `*` stands for any
 /// name (a variable, a network), `[]` for any list item. `values`, when
-/// given, are the only values up applies for that key.
+/// given, are the only values up applies for that key. `min_api`: the Docker
+/// API version its engine field needs; `cgroup`: the cgroup controller that
+/// enforces it (rootless Podman without delegation ignores such limits with
+/// a mere warning, so berth refuses them there).
 struct Honoured {
     std::string_view path;
     std::vector<std::string_view> values = {};
+    std::string_view min_api = {};
+    std::string_view cgroup = {};
+    /// Refused on Podman ("podman") or on rootless Podman only
+    /// ("podman-rootless"), whose compatible API accepts the field and drops it.
+    std::string_view dropped_by = {};
 };
 
 // What container_spec() and up.cpp apply today. A key not listed here is
@@ -69,6 +79,13 @@ const std::vector<Honoured> honoured_service_keys = {
     // its own rather than creating it; the short syntax always sets this.
     {"volumes[].bind.create_host_path"},
     {"volumes[].tmpfs.size"},
+    {"volumes[].tmpfs.mode"},
+    {"volumes[].bind.propagation"},
+    // Relabelling is a no-op on hosts without SELinux, for the engines too.
+    {"volumes[].bind.selinux"},
+    {"volumes[].bind.recursive", {"enabled", "disabled"}, "1.40"},
+    {"volumes[].volume.nocopy"},
+    {"volumes[].volume.labels.*"},
     // No effect on Linux hosts, for docker either.
     {"volumes[].consistency"},
     {"tmpfs"},
@@ -76,8 +93,8 @@ const std::vector<Honoured> honoured_service_keys = {
     {"cap_drop"},
     {"security_opt"},
     {"devices"},
-    {"ulimits.*.soft"},
-    {"ulimits.*.hard"},
+    {"ulimits.*.soft", {}, {}, {}, "podman-rootless"},
+    {"ulimits.*.hard", {}, {}, {}, "podman-rootless"},
     {"extra_hosts"},
     {"sysctls.*"},
     {"shm_size"},
@@ -93,6 +110,49 @@ const std::vector<Honoured> honoured_service_keys = {
     {"restart"},
     {"network_mode"},
     {"networks.*.aliases"},
+    {"networks.*.ipv4_address"},
+    {"networks.*.ipv6_address"},
+    {"networks.*.link_local_ips"},
+    {"networks.*.priority"},
+    // Resources and namespaces: service_spec.cpp's tables, one row each.
+    {"read_only"},
+    {"mem_limit", {}, {}, "memory"},
+    {"memswap_limit", {}, {}, "memory"},
+    {"mem_reservation", {}, {}, "memory"},
+    {"mem_swappiness", {}, {}, "memory"},
+    {"oom_kill_disable", {}, {}, "memory"},
+    {"cpus", {}, {}, "cpu"},
+    {"cpu_shares", {}, {}, "cpu"},
+    {"cpu_period", {}, {}, "cpu"},
+    {"cpu_quota", {}, {}, "cpu"},
+    {"cpu_rt_period", {}, {}, "cpu"},
+    {"cpu_rt_runtime", {}, {}, "cpu"},
+    {"cpuset", {}, {}, "cpuset"},
+    {"pids_limit", {}, {}, "pids"},
+    {"device_cgroup_rules", {}, {}, "devices"},
+    {"deploy.resources.limits.memory", {}, {}, "memory"},
+    {"deploy.resources.limits.cpus", {}, {}, "cpu"},
+    {"deploy.resources.limits.pids", {}, {}, "pids"},
+    {"deploy.resources.reservations.memory", {}, {}, "memory"},
+    {"deploy.restart_policy.condition"},
+    {"deploy.restart_policy.max_attempts"},
+    {"oom_score_adj"},
+    {"dns"},
+    {"dns_search"},
+    {"dns_opt"},
+    {"pid"},
+    {"ipc"},
+    {"uts"},
+    {"userns_mode"},
+    {"cgroup", {}, "1.41"},
+    // Rootless Podman without cgroups would drop it as it drops limits.
+    {"cgroup_parent", {}, {}, "*"},
+    {"group_add"},
+    {"runtime"},
+    {"mac_address", {}, {}, {}, "podman"},
+    {"logging.driver"},
+    {"logging.options.*"},
+    {"storage_opt.*"},
     {"depends_on.*.condition"},
     {"depends_on.*.required"},
     // The loader applies these: profiles choose services, env_file was read.
@@ -130,15 +190,64 @@ const std::vector<Honoured> honoured_service_keys = {
 // make_networks() and make_volumes() apply these to the networks and
 // volumes the selected services use.
 const std::vector<Honoured> honoured_network_keys = {
-    {"name"}, {"driver"}, {"labels.*"}, {"internal"}, {"attachable"}, {"enable_ipv6"}, {"external"},
+    {"name"},
+    {"driver"},
+    {"labels.*"},
+    {"internal"},
+    {"attachable"},
+    {"enable_ipv6"},
+    {"external"},
+    {"driver_opts.*"},
+    {"ipam.driver"},
+    {"ipam.options.*"},
+    {"ipam.config[].subnet"},
+    {"ipam.config[].ip_range"},
+    {"ipam.config[].gateway"},
+    {"ipam.config[].aux_addresses.*"},
 };
 const std::vector<Honoured> honoured_volume_keys = {
     {"name"}, {"driver"}, {"driver_opts.*"}, {"labels.*"}, {"external"},
 };
 
-// Why a key is refused, where there is more to say than "not yet".
+// Why a key is refused, where there is more to say than "not yet": the
+// first row whose path starts the key's path.
 const std::vector<std::pair<std::string_view, std::string_view>> reasons = {
-    {"deploy", "berth runs one container per service and applies no deploy section yet"},
+    {"deploy.replicas", "berth runs one container per service"},
+    {"deploy.resources.reservations.cpus",
+     "a CPU reservation is a Swarm scheduling option; no engine field guarantees CPU time to "
+     "one container (limit it with cpus or deploy.resources.limits.cpus)"},
+    {"deploy.resources.reservations.devices",
+     "berth does not request devices (GPUs) from the engine yet"},
+    {"deploy.resources.reservations.generic_resources", "a Swarm scheduling option"},
+    {"deploy.restart_policy.delay",
+     "the engine's restart policy has no delay (it backs off by itself)"},
+    {"deploy.restart_policy.window", "the engine's restart policy has no window"},
+    {"deploy", "a Swarm option: berth runs containers on one engine, not Swarm services"},
+    {"networks.*.mac_address",
+     "a MAC address per network needs Docker API 1.44; berth speaks 1.41 (use the service's "
+     "mac_address, which applies to its first network)"},
+    {"networks.*.interface_name", "needs Docker API 1.49; berth speaks 1.41"},
+    {"networks.*.gw_priority", "needs Docker API 1.48; berth speaks 1.41"},
+    {"networks.*.driver_opts",
+     "needs Docker API 1.47 for endpoint driver options; berth speaks 1.41"},
+    {"volumes[].volume.subpath", "a volume subpath needs Docker API 1.45; berth speaks 1.41"},
+    {"volumes[].bind.recursive",
+     "'writable' and 'readonly' need Docker API 1.44; berth speaks 1.41"},
+    {"volumes[].type",
+     "image mounts need Docker API 1.48 (berth speaks 1.41); npipe and cluster "
+     "volumes are not Linux engine mounts"},
+    {"volumes[].image", "image mounts need Docker API 1.48; berth speaks 1.41"},
+    {"enable_ipv4", "needs Docker API 1.47; berth speaks 1.41"},
+    {"cpu_count", "a Windows-only limit"},
+    {"cpu_percent", "a Windows-only limit"},
+    {"credential_spec", "a Windows-only option"},
+    {"isolation", "a Windows-only option"},
+    {"annotations", "needs Docker API 1.43; berth speaks 1.41"},
+    {"blkio_config",
+     "dockerd drops I/O weights and limits with a mere warning where the kernel's I/O "
+     "scheduler lacks them (as on this machine), so berth does not claim to apply them"},
+    {"gpus", "berth does not request devices (GPUs) from the engine yet"},
+    {"use_api_socket", "berth does not mount the engine's socket or credentials into containers"},
     {"scale", "berth runs one container per service"},
     {"pre_start", "berth runs no pre_start hooks (a one-off container before the service) yet"},
     {"pull_policy",
@@ -199,36 +308,59 @@ const Honoured* find_honoured(const std::vector<Honoured>& honoured,
     return nullptr;
 }
 
-/// The reason for the most specific entry of `reasons`: "build.secrets"
-/// before "build".
 std::string reason_for(const std::vector<std::string>& generic) {
-    std::string path;
-    std::string found;
-    for (const auto& part : generic) {
-        path += (path.empty() ? "" : ".") + part;
-        for (const auto& [key, reason] : reasons) {
-            if (key == path)
-                found = reason;
-        }
+    for (const auto& [pattern, reason] : reasons) {
+        const auto parts = split(pattern);
+        bool matches = parts.size() <= generic.size();
+        for (std::size_t index = 0; index < parts.size() && matches; ++index)
+            matches = segment_matches(parts[index], generic[index]);
+        if (matches)
+            return std::string(reason);
     }
-    return found.empty() ? "berth up does not apply it yet" : found;
+    return "berth up does not apply it yet";
+}
+
+// "1.40" < "1.41" < "1.100"
+bool version_below(std::string_view version, std::string_view minimum) {
+    auto number = [](std::string_view text, std::size_t& at) {
+        int value = 0;
+        while (at < text.size() && text[at] != '.')
+            value = value * 10 + (text[at++] - '0');
+        ++at;
+        return value;
+    };
+    std::size_t at_version = 0;
+    std::size_t at_minimum = 0;
+    while (at_version < version.size() || at_minimum < minimum.size()) {
+        const int left = number(version, at_version);
+        const int right = number(minimum, at_minimum);
+        if (left != right)
+            return left < right;
+    }
+    return false;
 }
 
 class Walker {
   public:
     Walker(const std::vector<Honoured>& honoured, const std::string& owner,
-           std::vector<RefusedKey>& out)
-        : honoured_(honoured), owner_(owner), out_(out) {}
+           std::vector<RefusedKey>& out, const EngineAbilities& engine,
+           std::optional<std::set<std::string>>& controllers)
+        : honoured_(honoured),
+          owner_(owner),
+          out_(out),
+          engine_(engine),
+          controllers_(controllers) {}
 
     void walk(const json& value, std::vector<std::string>& generic, const std::string& shown) {
         if (value.is_null()) {
             return;  // nothing set (a network joined with no options)
         }
         if (!generic.empty() && find_honoured(honoured_, generic, true)) {
-            // An honoured key: its whole value is applied.
+            // An honoured key: its whole value is applied, if this engine can.
             if (!value.is_object() && !value.is_array()) {
                 check_value(value, generic, shown);
             }
+            check_engine(*find_honoured(honoured_, generic, true), shown);
             return;
         }
         if (!generic.empty() && !find_honoured(honoured_, generic, false)) {
@@ -268,13 +400,46 @@ class Walker {
                 return;
             }
         }
-        out_.push_back(
-            RefusedKey{owner_, shown, "the value '" + text + "': " + reason_for(generic)});
+        out_.push_back(RefusedKey{
+            owner_, shown, "the value '" + text + "': " + reason_for(generic)});
+    }
+
+    void check_engine(const Honoured& entry, const std::string& shown) {
+        if ((entry.dropped_by == "podman" && engine_.podman) ||
+            (entry.dropped_by == "podman-rootless" && engine_.podman && engine_.rootless)) {
+            out_.push_back(RefusedKey{owner_, shown,
+                                      engine_.engine +
+                                          " accepts it through its Docker-compatible API and "
+                                          "then ignores it (seen on Podman 4.3)"});
+        }
+        if (!entry.min_api.empty() && !engine_.api_version.empty() &&
+            version_below(engine_.api_version, entry.min_api)) {
+            out_.push_back(RefusedKey{owner_, shown,
+                                      "needs Docker API " + std::string(entry.min_api) + "; " +
+                                          engine_.engine + " speaks " + engine_.api_version});
+        }
+        if (entry.cgroup.empty() || !engine_.cgroup_controllers)
+            return;
+        if (!controllers_)
+            controllers_ = engine_.cgroup_controllers();
+        const bool any = entry.cgroup == "*";
+        if (any ? controllers_->empty() : controllers_->count(std::string(entry.cgroup)) == 0) {
+            const std::string missing =
+                any ? "no cgroup controller at all"
+                    : "no '" + std::string(entry.cgroup) + "' cgroup controller";
+            out_.push_back(RefusedKey{
+                owner_, shown,
+                engine_.engine + " cannot enforce it: its containers have " + missing +
+                    " (rootless Podman needs cgroup v2 with the controllers delegated to the "
+                    "user; without them it only warns and runs the container unlimited)"});
+        }
     }
 
     const std::vector<Honoured>& honoured_;
     const std::string& owner_;
     std::vector<RefusedKey>& out_;
+    const EngineAbilities& engine_;
+    std::optional<std::set<std::string>>& controllers_;
 };
 
 }  // namespace
@@ -283,9 +448,23 @@ std::string RefusedKey::to_string() const {
     return owner + ": " + key_path + ": " + reason;
 }
 
+EngineAbilities engine_abilities(Engine& engine) {
+    const BackendInfo& backend = engine.backend();
+    EngineAbilities abilities;
+    abilities.api_version = backend.api_version;
+    abilities.engine = std::string(to_string(backend.kind)) + " " + backend.engine_version +
+                       (backend.rootless ? " (rootless)" : " (rootful)");
+    abilities.podman = backend.is_podman();
+    abilities.rootless = backend.rootless;
+    abilities.cgroup_controllers = [&engine] { return engine.cgroup_controllers(); };
+    return abilities;
+}
+
 std::vector<RefusedKey> refused_keys(const compose::Project& project,
-                                     const std::set<std::string>& services) {
+                                     const std::set<std::string>& services,
+                                     const EngineAbilities& engine) {
     std::vector<RefusedKey> result;
+    std::optional<std::set<std::string>> controllers;
     const json printed = compose::to_json(project);
     std::set<std::string> networks;
     std::set<std::string> volumes;
@@ -303,7 +482,7 @@ std::vector<RefusedKey> refused_keys(const compose::Project& project,
         }
         std::vector<std::string> generic;
         const std::string owner = "service " + service.name;
-        Walker(honoured_service_keys, owner, result)
+        Walker(honoured_service_keys, owner, result, engine, controllers)
             .walk(printed["services"][service.name], generic, "");
     }
     for (const auto& [section, kind, used, table] :
@@ -315,14 +494,16 @@ std::vector<RefusedKey> refused_keys(const compose::Project& project,
             }
             std::vector<std::string> generic;
             const std::string owner = kind + key;
-            Walker(*table, owner, result).walk(printed[section][key], generic, "");
+            Walker(*table, owner, result, engine, controllers)
+                .walk(printed[section][key], generic, "");
         }
     }
     return result;
 }
 
-void refuse_unapplied_keys(const compose::Project& project, const std::set<std::string>& services) {
-    const auto refused = refused_keys(project, services);
+void refuse_unapplied_keys(const compose::Project& project, const std::set<std::string>& services,
+                           const EngineAbilities& engine) {
+    const auto refused = refused_keys(project, services, engine);
     if (refused.empty()) {
         return;
     }

@@ -7,11 +7,32 @@
 
 #include <berth/compose/model.hpp>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
 
+namespace berth {
+class Engine;
+}
+
 namespace berth::orchestrate {
+
+/// What the engine can do, where that decides whether a key is applied.
+/// Left empty, nothing is assumed missing (the checks that need an engine
+/// are skipped).
+struct EngineAbilities {
+    std::string api_version;  ///< the negotiated Docker API version; empty: unknown
+    std::string engine;       ///< "docker 20.10.24 (rootful)", for the reasons
+    bool podman = false;
+    bool rootless = false;
+    /// The cgroup controllers containers can be limited by; asked only when a
+    /// service sets a limit. Unset: every controller is assumed.
+    std::function<std::set<std::string>()> cgroup_controllers;
+};
+
+/// The abilities of a connected engine.
+EngineAbilities engine_abilities(Engine& engine);
 
 /// A key a service (or a network or volume it uses) sets that `up` does not
 /// apply.
@@ -28,9 +49,11 @@ struct RefusedKey {
 /// the networks and volumes they use, in that order. Reads the services as `berth config` prints
 /// them, so a key the loader learns later is refused until this table honours it.
 std::vector<RefusedKey> refused_keys(const compose::Project& project,
-                                     const std::set<std::string>& services = {});
+                                     const std::set<std::string>& services = {},
+                                     const EngineAbilities& engine = {});
 
 /// Throws UsageError listing every refused key, when there is one.
-void refuse_unapplied_keys(const compose::Project& project, const std::set<std::string>& services);
+void refuse_unapplied_keys(const compose::Project& project, const std::set<std::string>& services,
+                           const EngineAbilities& engine = {});
 
 }  // namespace berth::orchestrate

@@ -4,6 +4,8 @@
 
 #include "engine/container_body.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace berth::orchestrate {
@@ -74,6 +76,165 @@ void build_environment(const std::string& service, const compose::BuildSpec& spe
         build.platform = spec.platforms.front();
 }
 
+// Service keys whose value the engine takes as it is, each a row: the
+// compose field and the spec field it fills.
+template <typename Value, typename Target = compose::Service>
+struct Copy {
+    Value compose::Service::*from;
+    Value Target::*to;
+};
+
+const Copy<std::string, ContainerSpec> string_copies[] = {
+    {&compose::Service::hostname, &ContainerSpec::hostname},
+    {&compose::Service::domainname, &ContainerSpec::domainname},
+    {&compose::Service::user, &ContainerSpec::user},
+    {&compose::Service::working_dir, &ContainerSpec::working_dir},
+    {&compose::Service::stop_signal, &ContainerSpec::stop_signal},
+    {&compose::Service::mac_address, &ContainerSpec::mac_address},
+    {&compose::Service::pid, &ContainerSpec::pid_mode},
+    {&compose::Service::ipc, &ContainerSpec::ipc_mode},
+    {&compose::Service::uts, &ContainerSpec::uts_mode},
+    {&compose::Service::userns_mode, &ContainerSpec::userns_mode},
+    {&compose::Service::cgroup, &ContainerSpec::cgroupns_mode},
+    {&compose::Service::cgroup_parent, &ContainerSpec::cgroup_parent},
+    {&compose::Service::runtime, &ContainerSpec::runtime},
+};
+
+const Copy<std::vector<std::string>, ContainerSpec> list_copies[] = {
+    {&compose::Service::cap_add, &ContainerSpec::cap_add},
+    {&compose::Service::cap_drop, &ContainerSpec::cap_drop},
+    {&compose::Service::security_opt, &ContainerSpec::security_opt},
+    {&compose::Service::dns, &ContainerSpec::dns},
+    {&compose::Service::dns_search, &ContainerSpec::dns_search},
+    {&compose::Service::dns_opt, &ContainerSpec::dns_options},
+    {&compose::Service::group_add, &ContainerSpec::group_add},
+};
+
+const Copy<std::map<std::string, std::string>, ContainerSpec> map_copies[] = {
+    {&compose::Service::sysctls, &ContainerSpec::sysctls},
+    {&compose::Service::storage_opt, &ContainerSpec::storage_options},
+};
+
+const Copy<std::optional<std::int64_t>, ResourceLimits> resource_copies[] = {
+    {&compose::Service::mem_limit_bytes, &ResourceLimits::memory_bytes},
+    {&compose::Service::memswap_limit_bytes, &ResourceLimits::memory_swap_bytes},
+    {&compose::Service::mem_reservation_bytes, &ResourceLimits::memory_reservation_bytes},
+    {&compose::Service::mem_swappiness, &ResourceLimits::memory_swappiness},
+    {&compose::Service::cpu_shares, &ResourceLimits::cpu_shares},
+    {&compose::Service::cpu_period, &ResourceLimits::cpu_period},
+    {&compose::Service::cpu_quota, &ResourceLimits::cpu_quota},
+    {&compose::Service::cpu_rt_period, &ResourceLimits::cpu_realtime_period},
+    {&compose::Service::cpu_rt_runtime, &ResourceLimits::cpu_realtime_runtime},
+    {&compose::Service::pids_limit, &ResourceLimits::pids_limit},
+};
+
+template <typename Value, typename Target, std::size_t N>
+void copy_all(const compose::Service& service, Target& target,
+              const Copy<Value, Target> (&table)[N]) {
+    for (const auto& row : table)
+        target.*(row.to) = service.*(row.from);
+}
+
+void copy_service_fields(const compose::Service& service, ContainerSpec& spec) {
+    copy_all(service, spec, string_copies);
+    copy_all(service, spec, list_copies);
+    copy_all(service, spec, map_copies);
+    spec.read_only_root = service.read_only.value_or(false);
+    spec.oom_score_adj = service.oom_score_adj;
+    if (service.logging) {
+        spec.log_config.driver = service.logging->driver;
+        spec.log_config.options = service.logging->options;
+    }
+}
+
+std::int64_t nano_cpus(double cpus) {
+    return static_cast<std::int64_t>(std::llround(cpus * 1e9));
+}
+
+// The service keys first, then deploy.resources over them, as docker compose
+// v2 does. A CPU reservation is refused (refused_keys): no single engine has it.
+void apply_resources(const compose::Service& service, ContainerSpec& spec) {
+    ResourceLimits& limits = spec.resources;
+    copy_all(service, limits, resource_copies);
+    if (service.cpus)
+        limits.nano_cpus = nano_cpus(*service.cpus);
+    limits.cpuset_cpus = service.cpuset;
+    limits.oom_kill_disable = service.oom_kill_disable;
+    limits.device_cgroup_rules = service.device_cgroup_rules;
+    spec.shm_size_bytes = service.shm_size_bytes;
+    if (!service.deploy || !service.deploy->resources)
+        return;
+    if (const auto& limit = service.deploy->resources->limits) {
+        if (limit->memory_bytes)
+            limits.memory_bytes = limit->memory_bytes;
+        if (limit->cpus)
+            limits.nano_cpus = nano_cpus(*limit->cpus);
+        if (limit->pids)
+            limits.pids_limit = limit->pids;
+    }
+    if (const auto& reservation = service.deploy->resources->reservations) {
+        if (reservation->memory_bytes)
+            limits.memory_reservation_bytes = reservation->memory_bytes;
+    }
+}
+
+// `restart`, or deploy.restart_policy over it (its condition named as the
+// engine names it; delay and window have no engine field and are refused).
+RestartPolicy restart_policy(const compose::Service& service) {
+    RestartPolicy policy;
+    if (!service.restart.empty()) {
+        auto colon = service.restart.find(':');
+        policy.name = service.restart.substr(0, colon);
+        if (colon != std::string::npos)
+            policy.maximum_retry_count = port_number(service.restart.substr(colon + 1));
+    }
+    if (service.deploy && service.deploy->restart_policy) {
+        const auto& deploy = *service.deploy->restart_policy;
+        static const std::map<std::string, std::string> engine_names = {
+            {"none", "no"}, {"on-failure", "on-failure"}, {"any", "always"}, {"", "always"}};
+        policy.name = engine_names.at(deploy.condition);
+        policy.maximum_retry_count =
+            policy.name == "on-failure" ? static_cast<int>(deploy.max_attempts.value_or(0)) : 0;
+    }
+    return policy;
+}
+
+std::optional<Mount> engine_mount(const compose::Project& project,
+                                  const compose::ServiceVolume& volume) {
+    Mount mount;
+    mount.target = volume.target;
+    mount.read_only = volume.read_only;
+    switch (volume.type) {
+        case compose::ServiceVolume::Type::bind:
+            mount.type = Mount::Type::bind;
+            mount.source = volume.source;
+            mount.bind_propagation = volume.bind_propagation;
+            mount.selinux_label = volume.selinux;
+            mount.create_host_path = volume.create_host_path.value_or(false);
+            mount.bind_non_recursive = volume.bind_recursive == "disabled";
+            return mount;
+        case compose::ServiceVolume::Type::volume: {
+            mount.type = Mount::Type::volume;
+            auto named = project.volumes.find(volume.source);
+            mount.source = named == project.volumes.end() ? volume.source : named->second.name;
+            mount.volume_no_copy = volume.volume_nocopy.value_or(false);
+            mount.volume_labels = volume.volume_labels;
+            return mount;
+        }
+        case compose::ServiceVolume::Type::tmpfs:
+            mount.type = Mount::Type::tmpfs;
+            mount.tmpfs_size_bytes = volume.tmpfs_size_bytes;
+            mount.tmpfs_mode = volume.tmpfs_mode;
+            return mount;
+        case compose::ServiceVolume::Type::image:
+        case compose::ServiceVolume::Type::npipe:
+        case compose::ServiceVolume::Type::cluster:
+            break;
+    }
+    // refused_keys() stops `up` before any container is made.
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::string container_name(const compose::Project& project, const compose::Service& service) {
@@ -104,22 +265,54 @@ BuildOptions build_options(const compose::Project& project, const compose::Servi
     return build;
 }
 
-std::vector<std::pair<std::string, std::vector<std::string>>> service_networks(
+std::vector<std::pair<std::string, NetworkEndpoint>> service_networks(
     const compose::Project& project, const compose::Service& service) {
-    std::vector<std::pair<std::string, std::vector<std::string>>> result;
+    std::vector<std::pair<std::string, NetworkEndpoint>> result;
     if (!service.network_mode.empty())
         return result;
-    for (const auto& [key, attachment] : service.networks) {
+    std::vector<std::pair<int, std::string>> by_priority;
+    for (const auto& [key, attachment] : service.networks)
+        by_priority.emplace_back(attachment.priority.value_or(0), key);
+    // The highest priority first (it is the one attached at creation); ties by name.
+    std::stable_sort(by_priority.begin(), by_priority.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (const auto& [priority, key] : by_priority) {
+        const compose::ServiceNetwork& attachment = service.networks.at(key);
         auto network = project.networks.find(key);
         std::string name = network == project.networks.end() ? key : network->second.name;
-        std::vector<std::string> aliases = {service.name};
+        NetworkEndpoint endpoint;
+        endpoint.aliases = {service.name};
         for (const auto& alias : attachment.aliases) {
             if (alias != service.name)
-                aliases.push_back(alias);
+                endpoint.aliases.push_back(alias);
         }
-        result.emplace_back(name, aliases);
+        endpoint.ipv4_address = attachment.ipv4_address;
+        endpoint.ipv6_address = attachment.ipv6_address;
+        endpoint.link_local_ips = attachment.link_local_ips;
+        result.emplace_back(name, endpoint);
     }
     return result;
+}
+
+NetworkSpec network_spec(const compose::Network& network) {
+    NetworkSpec spec;
+    spec.name = network.name;
+    if (!network.driver.empty())
+        spec.driver = network.driver;
+    spec.labels = network.labels;
+    spec.internal = network.internal.value_or(false);
+    spec.attachable = network.attachable.value_or(false);
+    spec.enable_ipv6 = network.enable_ipv6.value_or(false);
+    spec.driver_options = network.driver_opts;
+    if (network.ipam) {
+        spec.ipam_driver = network.ipam->driver;
+        spec.ipam_options = network.ipam->options;
+        for (const auto& pool : network.ipam->config) {
+            spec.ipam_pools.push_back(
+                {pool.subnet, pool.ip_range, pool.gateway, pool.aux_addresses});
+        }
+    }
+    return spec;
 }
 
 ContainerSpec container_spec(const compose::Project& project, const compose::Service& service,
@@ -144,10 +337,7 @@ ContainerSpec container_spec(const compose::Project& project, const compose::Ser
         files += (files.empty() ? "" : ",") + file;
     spec.labels[compose_labels::config_files] = files;
     spec.labels[compose_labels::version] = "1.29.2";
-    spec.hostname = service.hostname;
-    spec.domainname = service.domainname;
-    spec.user = service.user;
-    spec.working_dir = service.working_dir;
+    copy_service_fields(service, spec);
     spec.tty = service.tty.value_or(false);
     spec.open_stdin = service.stdin_open.value_or(false);
     spec.init = service.init.value_or(false);
@@ -161,41 +351,17 @@ ContainerSpec container_spec(const compose::Project& project, const compose::Ser
                                                                             : exposed);
     }
     for (const auto& volume : service.volumes) {
-        Mount mount;
-        mount.target = volume.target;
-        mount.read_only = volume.read_only;
-        switch (volume.type) {
-            case compose::ServiceVolume::Type::bind:
-                mount.type = Mount::Type::bind;
-                mount.source = volume.source;
-                break;
-            case compose::ServiceVolume::Type::volume: {
-                mount.type = Mount::Type::volume;
-                auto named = project.volumes.find(volume.source);
-                mount.source = named == project.volumes.end() ? volume.source : named->second.name;
-                break;
-            }
-            case compose::ServiceVolume::Type::tmpfs:
-                mount.type = Mount::Type::tmpfs;
-                mount.tmpfs_size_bytes = volume.tmpfs_size_bytes;
-                break;
-            case compose::ServiceVolume::Type::image:
-            case compose::ServiceVolume::Type::npipe:
-            case compose::ServiceVolume::Type::cluster:
-                // refused_keys() stops `up` before any container is made.
-                continue;
-        }
-        spec.mounts.push_back(mount);
+        if (auto mount = engine_mount(project, volume))
+            spec.mounts.push_back(*mount);
     }
     for (const auto& tmpfs : service.tmpfs) {
         Mount mount;
         mount.type = Mount::Type::tmpfs;
-        mount.target = tmpfs.substr(0, tmpfs.find(':'));
+        auto colon = tmpfs.find(':');
+        mount.target = tmpfs.substr(0, colon);
+        mount.tmpfs_options = colon == std::string::npos ? "" : tmpfs.substr(colon + 1);
         spec.mounts.push_back(mount);
     }
-    spec.cap_add = service.cap_add;
-    spec.cap_drop = service.cap_drop;
-    spec.security_opt = service.security_opt;
     for (const auto& device : service.devices)
         spec.devices.push_back(parse_device(device));
     for (const auto& [name, limit] : service.ulimits)
@@ -205,28 +371,25 @@ ContainerSpec container_spec(const compose::Project& project, const compose::Ser
             host[equals] = ':';
         spec.extra_hosts.push_back(host);
     }
-    spec.sysctls = service.sysctls;
-    spec.shm_size_bytes = service.shm_size_bytes;
+    apply_resources(service, spec);
     if (service.healthcheck)
         spec.healthcheck = engine_healthcheck(*service.healthcheck);
-    spec.stop_signal = service.stop_signal;
     if (service.stop_grace_period) {
         spec.stop_timeout =
             std::chrono::duration_cast<std::chrono::seconds>(*service.stop_grace_period);
     }
-    if (!service.restart.empty()) {
-        auto colon = service.restart.find(':');
-        spec.restart.name = service.restart.substr(0, colon);
-        if (colon != std::string::npos)
-            spec.restart.maximum_retry_count = port_number(service.restart.substr(colon + 1));
-    }
+    spec.restart = restart_policy(service);
     if (!service.network_mode.empty()) {
         spec.network = service.network_mode;
     } else {
         auto networks = service_networks(project, service);
         if (!networks.empty()) {
-            spec.network = networks.front().first;
-            spec.network_aliases = networks.front().second;
+            const auto& [network, endpoint] = networks.front();
+            spec.network = network;
+            spec.network_aliases = endpoint.aliases;
+            spec.network_ipv4_address = endpoint.ipv4_address;
+            spec.network_ipv6_address = endpoint.ipv6_address;
+            spec.network_link_local_ips = endpoint.link_local_ips;
         }
     }
     return spec;

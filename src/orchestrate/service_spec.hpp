@@ -6,6 +6,7 @@
 #include <berth/compose/model.hpp>
 #include <berth/container.hpp>
 #include <berth/image.hpp>
+#include <berth/resources.hpp>
 
 #include <string>
 
@@ -21,10 +22,15 @@ std::string image_name(const compose::Project& project, const compose::Service& 
 /// labels and target, tagged image_name(). Used by up and `docker-compose build`.
 BuildOptions build_options(const compose::Project& project, const compose::Service& service);
 
-/// The networks a service joins, as (engine network name, aliases); the
-/// service's own name is always an alias, as compose makes it.
-std::vector<std::pair<std::string, std::vector<std::string>>> service_networks(
+/// The networks a service joins, as (engine network name, endpoint), the
+/// highest `priority` first; the service's own name is always an alias, as
+/// compose makes it.
+std::vector<std::pair<std::string, NetworkEndpoint>> service_networks(
     const compose::Project& project, const compose::Service& service);
+
+/// How a top-level network is created: driver and its options, IPAM, flags
+/// and the file's labels (compose's own labels are up's to add).
+NetworkSpec network_spec(const compose::Network& network);
 
 /// The full create spec, labels included (config-hash excepted).
 ContainerSpec container_spec(const compose::Project& project, const compose::Service& service,

@@ -68,7 +68,8 @@ class UpRun {
     UpResult run() {
         orchestrate::ProjectLock lock(engine_.endpoint().uri(), project_.name);
         select_services();
-        orchestrate::refuse_unapplied_keys(project_, selected_);
+        orchestrate::refuse_unapplied_keys(project_, selected_,
+                                           orchestrate::engine_abilities(engine_));
         read_service_files();
         find_existing();
         check_ports();
@@ -216,19 +217,12 @@ class UpRun {
                 throw UsageError("network " + network.name +
                                  " is declared external but does not exist; create it first");
             }
-            NetworkSpec spec;
-            spec.name = network.name;
-            if (!network.driver.empty())
-                spec.driver = network.driver;
-            spec.labels = network.labels;
+            NetworkSpec spec = orchestrate::network_spec(network);
             spec.labels[compose_labels::project] = project_.name;
             spec.labels[compose_labels::network] = key;
             for (const auto& [label, value] : options_.owner_labels)
                 spec.labels[label] = value;
             spec.labels[compose_labels::version] = "1.29.2";
-            spec.internal = network.internal.value_or(false);
-            spec.attachable = network.attachable.value_or(false);
-            spec.enable_ipv6 = network.enable_ipv6.value_or(false);
             engine_.network_create(spec);
             created_.networks.push_back(network.name);
             changed_ = true;

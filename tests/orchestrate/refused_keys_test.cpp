@@ -7,6 +7,8 @@
 
 #include "orchestrate/refused_keys.hpp"
 
+#include <set>
+
 namespace {
 
 using berth::orchestrate::refused_keys;
@@ -85,18 +87,14 @@ secrets: {token: {file: ./token}}
            "Docker's classic build API nor Podman's (4.3) build endpoint offers",
            "service web: build.ssh: SSH forwarding into a build needs a BuildKit session, which "
            "neither Docker's classic build API nor Podman's (4.3) build endpoint offers",
-           "service web: deploy: berth runs one container per service and applies no deploy "
-           "section yet",
-           "service web: networks.default.ipv4_address: berth up does not apply it yet",
+           "service web: deploy.replicas: berth runs one container per service",
            "service web: pre_start: berth runs no pre_start hooks (a one-off container before "
            "the service) yet",
            "service web: pull_policy: the value 'refresh': berth has no time-less refresh "
            "policy; use always, daily, weekly or every_<duration>",
-           "service web: read_only: berth up does not apply it yet",
            "service web: scale: berth runs one container per service",
-           "service web: volumes[0].type: the value 'image': berth up does not apply it yet",
-           "network front: driver_opts: berth up does not apply it yet",
-           "network front: ipam: berth up does not apply it yet",
+           "service web: volumes[0].type: the value 'image': image mounts need Docker API 1.48 "
+           "(berth speaks 1.41); npipe and cluster volumes are not Linux engine mounts",
        });
 }
 
@@ -104,7 +102,7 @@ TEST_CASE("only the services being started are checked") {
     const auto project = load(R"(
 services:
   plain: {image: busybox}
-  fancy: {image: busybox, runtime: runsc}
+  fancy: {image: busybox, gpus: all}
 )");
     CHECK(refused_keys(project, {"plain"}).empty());
     REQUIRE(refused_keys(project, {"fancy"}).size() == 1);
@@ -117,4 +115,120 @@ TEST_CASE("the project's own Slurm stack uses only keys up applies") {
     options.files = {std::string(BERTH_SOURCE_ROOT) + "/compose/docker-compose.yml"};
     options.environment = std::map<std::string, std::string>{};
     CHECK(refused_keys(berth::compose::load_project(options)).empty());
+}
+
+TEST_CASE("the resource, namespace and network keys of issue 11 are applied, not refused") {
+    CHECK(refused(R"(
+services:
+  web:
+    image: web
+    read_only: true
+    mem_limit: 64m
+    memswap_limit: 128m
+    mem_reservation: 32m
+    mem_swappiness: 10
+    oom_kill_disable: true
+    oom_score_adj: 100
+    cpus: 0.5
+    cpu_shares: 512
+    cpu_period: 100000
+    cpu_quota: 50000
+    cpu_rt_period: 1000
+    cpu_rt_runtime: 100
+    cpuset: "0"
+    pids_limit: 64
+    device_cgroup_rules: ["c 1:5 rwm"]
+    dns: [192.0.2.53]
+    dns_search: [example.test]
+    dns_opt: [ndots:2]
+    pid: host
+    ipc: shareable
+    uts: host
+    userns_mode: host
+    cgroup: private
+    cgroup_parent: parent
+    group_add: [adm]
+    runtime: runc
+    mac_address: "02:42:c0:a8:63:63"
+    logging: {driver: json-file, options: {max-size: 1m}}
+    storage_opt: {size: 1G}
+    deploy:
+      resources: {limits: {cpus: "0.5", memory: 64m, pids: 10}, reservations: {memory: 32m}}
+      restart_policy: {condition: on-failure, max_attempts: 3}
+    volumes:
+      - {type: bind, source: ., target: /b, bind: {propagation: rshared, selinux: z, recursive: disabled}}
+      - {type: volume, source: data, target: /d, volume: {nocopy: true, labels: {a: b}}}
+      - {type: tmpfs, target: /t, tmpfs: {size: 1m, mode: 1023}}
+    networks:
+      front: {aliases: [w], ipv4_address: 10.5.0.5, ipv6_address: "fd00::5", priority: 3,
+              link_local_ips: [169.254.1.1]}
+networks:
+  front:
+    driver_opts: {mtu: "1400"}
+    ipam: {driver: default, options: {a: b},
+           config: [{subnet: 10.5.0.0/16, ip_range: 10.5.1.0/24, gateway: 10.5.0.1,
+                     aux_addresses: {h: 10.5.0.2}}]}
+volumes:
+  data: {driver_opts: {type: tmpfs, device: tmpfs}}
+)")
+              .empty());
+}
+
+TEST_CASE("what the engine cannot do is refused with the engine named") {
+    const auto project = load(R"(
+services:
+  web:
+    image: web
+    mem_limit: 64m
+    cpus: 1
+    pids_limit: 5
+    cgroup_parent: p
+    cgroup: private
+    dns: [192.0.2.1]
+)");
+    berth::orchestrate::EngineAbilities rootless_v1;
+    rootless_v1.api_version = "1.40";
+    rootless_v1.engine = "podman 4.3.1 (rootless)";
+    int asked = 0;
+    rootless_v1.cgroup_controllers = [&asked] {
+        ++asked;
+        return std::set<std::string>{};
+    };
+    std::vector<std::string> lines;
+    for (const auto& key : refused_keys(project, {}, rootless_v1))
+        lines.push_back(key.to_string());
+    const std::string tail =
+        " (rootless Podman needs cgroup v2 with the controllers delegated to the user; without "
+        "them it only warns and runs the container unlimited)";
+    CHECK(lines == std::vector<std::string>{
+                       "service web: cgroup: needs Docker API 1.41; podman 4.3.1 (rootless) "
+                       "speaks 1.40",
+                       "service web: cgroup_parent: podman 4.3.1 (rootless) cannot enforce it: "
+                       "its containers have no cgroup controller at all" +
+                           tail,
+                       "service web: cpus: podman 4.3.1 (rootless) cannot enforce it: its "
+                       "containers have no 'cpu' cgroup controller" +
+                           tail,
+                       "service web: mem_limit: podman 4.3.1 (rootless) cannot enforce it: its "
+                       "containers have no 'memory' cgroup controller" +
+                           tail,
+                       "service web: pids_limit: podman 4.3.1 (rootless) cannot enforce it: its "
+                       "containers have no 'pids' cgroup controller" +
+                           tail,
+                   });
+    CHECK(asked == 1);  // asked once per check, not once per key
+
+    // An engine with the controllers refuses nothing, and a project without
+    // limits never asks (the question costs Podman a slow /info).
+    berth::orchestrate::EngineAbilities rootful;
+    rootful.api_version = "1.41";
+    rootful.cgroup_controllers = [&asked] {
+        ++asked;
+        return std::set<std::string>{"memory", "cpu", "cpuset", "pids", "blkio", "devices"};
+    };
+    CHECK(refused_keys(project, {}, rootful).empty());
+    CHECK(asked == 2);
+    CHECK(
+        refused_keys(load("services: {web: {image: web, dns: [192.0.2.1]}}"), {}, rootful).empty());
+    CHECK(asked == 2);
 }
