@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark, not a test: the fixture's everyday costs on each engine.
 
-For a two-service project (on berth's base image, one with a healthcheck),
+For a two-service project (on berth's base image, one with a healthcheck;
+both run an init, so that a stop is not a 10 s wait for SIGTERM to be ignored),
 on dockerd, rootful Podman and rootless Podman, side by side:
 
   warm attach   a test process whose fixture finds the stack running and
@@ -43,6 +44,7 @@ services:
   app:
     image: berth/debian:bookworm
     command: ["sleep", "infinity"]
+    init: true
     healthcheck:
       test: ["CMD", "true"]
       interval: 1s
@@ -50,6 +52,7 @@ services:
   db:
     image: berth/debian:bookworm
     command: ["sleep", "infinity"]
+    init: true
 """
 
 
