@@ -6,6 +6,7 @@
 
 #include <berth/fixture.hpp>
 #include <berth/orchestrate.hpp>
+#include <berth/slurm/cluster.hpp>
 
 #include <nlohmann/json.hpp>
 
