@@ -83,6 +83,10 @@ const std::vector<Honoured> honoured_service_keys = {
     {"network_mode"},
     {"networks.*.aliases"},
     {"depends_on.*.condition"},
+    // The number of containers; the rest of deploy is not applied yet.
+    {"scale"},
+    {"deploy.replicas"},
+    {"deploy.mode", {"replicated"}},
     {"depends_on.*.required"},
     // The loader applies these: profiles choose services, env_file was read.
     {"profiles"},
@@ -105,8 +109,7 @@ const std::vector<Honoured> honoured_volume_keys = {
 
 // Why a key is refused, where there is more to say than "not yet".
 const std::vector<std::pair<std::string_view, std::string_view>> reasons = {
-    {"deploy", "berth runs one container per service and applies no deploy section yet"},
-    {"scale", "berth runs one container per service"},
+    {"deploy", "berth applies only deploy.replicas (and mode replicated) of deploy yet"},
     {"secrets", "berth does not put secrets into containers yet"},
     {"configs", "berth does not put configs into containers yet"},
     {"post_start", "berth runs no lifecycle hooks yet"},

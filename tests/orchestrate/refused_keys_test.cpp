@@ -82,14 +82,13 @@ secrets: {token: {file: ./token}}
 )") == std::vector<std::string>{
            "service web: build.platforms: berth up does not apply it yet",
            "service web: build.secrets: berth up does not apply it yet",
-           "service web: deploy: berth runs one container per service and applies no deploy "
-           "section yet",
+           "service web: deploy.resources: berth applies only deploy.replicas (and mode "
+           "replicated) of deploy yet",
            "service web: networks.default.ipv4_address: berth up does not apply it yet",
            "service web: post_start: berth runs no lifecycle hooks yet",
            "service web: pull_policy: the value 'daily': berth does not pull images; build or "
            "load them first",
            "service web: read_only: berth up does not apply it yet",
-           "service web: scale: berth runs one container per service",
            "service web: secrets: berth does not put secrets into containers yet",
            "service web: volumes[0].type: the value 'image': berth up does not apply it yet",
            "network front: driver_opts: berth up does not apply it yet",
