@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <sstream>
 #include <thread>
 
@@ -65,6 +67,14 @@ std::vector<SlurmNode> slurm_nodes(Engine& engine, const std::vector<ServiceStat
         nodes.push_back({name, "compute", status.container_name, status.container_id,
                          status.state == "running", name.empty() ? "" : states[name]});
     }
+    // compute-1, compute-2, ..., compute-10 by number: names are claimed in
+    // the order the containers start, not by their replica numbers.
+    auto number = [](const SlurmNode& node) {
+        auto dash = node.name.rfind('-');
+        return dash == std::string::npos ? 1 << 30 : std::atoi(node.name.c_str() + dash + 1);
+    };
+    std::stable_sort(nodes.begin() + 1, nodes.end(),
+                     [&](const SlurmNode& a, const SlurmNode& b) { return number(a) < number(b); });
     return nodes;
 }
 

@@ -50,7 +50,10 @@ struct SlurmCluster {
     /// `slurm`, so `sacct` and `sacctmgr` answer from its database.
     bool accounting = false;
     /// Every node, the controller first, then compute-1, compute-2, ...
-    /// (SLURM_COMPUTE_NODES, or replicas of the `compute` service).
+    /// (SLURM_COMPUTE_NODES, or replicas of the `compute` service). Nodes
+    /// take their names in the order their containers start, so compute-1
+    /// need not be container PROJECT-compute-1; a restarted container keeps
+    /// its node's name.
     std::vector<SlurmNode> nodes;
 
     /// Reads the ports and names of the stack's `slurm` and `registry`
