@@ -265,8 +265,9 @@ TEST_CASE("replicas: PROJECT-SERVICE-1..N, dependants wait for all, a new count 
     }
     CHECK(stack.position("Healthy worker-1") < stack.position("Creating front"));
     CHECK(stack.position("Healthy worker-2") < stack.position("Creating front"));
-    ExecResult second = engine().exec(
-        service_status(engine(), stack.name(), "worker", 2).container_id, {"hostname"});
+    ExecResult second =
+        engine().exec(service_status(engine(), stack.name(), "worker", 2).container_id,
+                      {"/bin/sh", "-c", "cat /proc/sys/kernel/hostname"});
     CHECK(second.stdout_text == first.services[2].container_id.substr(0, 12) + "\n");
 
     UpOptions more;
