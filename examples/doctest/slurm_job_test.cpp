@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <berth/fixture.hpp>
+#include <berth/slurm/cluster.hpp>
 
 #include <cstdio>
 #include <memory>

@@ -2,6 +2,7 @@
 // for the whole run.
 
 #include <berth/fixture.hpp>
+#include <berth/slurm/cluster.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,7 @@
 #pragma once
 // Everything public in one include: the engine layer, the compose loader,
-// orchestration (up, down, ps), the base image and the test fixture.
+// orchestration (up, down, ps), the base image, the test fixture and its Slurm
+// module.
 
 #include <berth/backend.hpp>
 #include <berth/base_image.hpp>
@@ -20,4 +21,5 @@
 #include <berth/image.hpp>
 #include <berth/orchestrate.hpp>
 #include <berth/resources.hpp>
+#include <berth/slurm/cluster.hpp>
 #include <berth/wait.hpp>

@@ -3,8 +3,10 @@
 // whatever engine the machine has, with keep/reuse and crash cleanup.
 //
 //   auto stack = berth::shared_stack();              // first call brings it up
-//   berth::SlurmCluster cluster = berth::SlurmCluster::of(*stack);
-//   ssh -p cluster.ssh_port cluster.username@cluster.hostname ...
+//   stack->exec("app", {"true"});
+//
+// Domain stacks sit on top of it as modules: <berth/slurm/cluster.hpp> reads
+// a Slurm cluster's connection details from a Stack.
 
 #include <berth/compose/model.hpp>
 #include <berth/engine.hpp>
@@ -126,36 +128,6 @@ class Stack {
 /// The stack of this test process: the first call brings it up, later calls
 /// return the same one; it goes down (unless kept) when the process exits.
 std::shared_ptr<Stack> shared_stack(const StackOptions& options = StackOptions::from_environment());
-
-/// How a test reaches the Slurm cluster of a stack; the same for plain jobs
-/// and container jobs.
-struct SlurmCluster {
-    /// The engine's machine (BackendInfo::host_address): 127.0.0.1 for a
-    /// local engine, the ssh:// or tcp:// host's address for a remote one.
-    std::string hostname = "127.0.0.1";
-    int ssh_port = 2222;
-    std::string username = "slurm";
-    std::string password = "slurm";
-    std::string job_base_dir = "/home/slurm/slurm_jobs";
-    std::string partition = "debug";
-    std::string container_name;
-    std::string backend;  ///< "docker" or "podman"
-    bool rootless = false;
-    std::string registry_for_host;        ///< "127.0.0.1:5000": hostname and port
-    std::string registry_for_containers;  ///< "registry:5000"
-    /// The `accounting` profile is on: a `slurmdbd` service runs beside
-    /// `slurm`, so `sacct` and `sacctmgr` answer from its database.
-    bool accounting = false;
-
-    /// Reads the ports and names of the stack's `slurm` and `registry` services.
-    static SlurmCluster of(Stack& stack);
-    /// The same from a project's service list; unset when it has no `slurm`
-    /// service publishing port 22.
-    static std::optional<SlurmCluster> from_services(const std::vector<ServiceStatus>& services,
-                                                     const BackendInfo& backend);
-    /// The fields above as JSON, for `berth up --json` and other languages.
-    std::string to_json() const;
-};
 
 /// The `berth watchdog` side of crash cleanup: blocks until the owner's end
 /// of the pipe on `descriptor` closes; takes the project down unless told

@@ -47,9 +47,12 @@ struct ServiceEvent {
         running,
         healthy,
         unchanged,
+        removed,  ///< a replica beyond the service's count
         failed
     };
     Kind kind;
+    /// The service, or SERVICE-NUMBER for one container of a service with
+    /// several replicas.
     std::string service;
     std::chrono::milliseconds elapsed{0};  ///< since `up` began
     std::string detail;
@@ -75,6 +78,10 @@ struct UpOptions {
     /// Leave what a failed `up` made, for inspection.
     bool keep_on_failure = false;
     std::vector<std::string> services;  ///< empty: all enabled services
+    /// Replica counts over the files' `scale`/`deploy.replicas` (compose
+    /// --scale SERVICE=N). Containers beyond a count are removed, missing
+    /// ones created; the others are left as they are.
+    std::map<std::string, int> scale;
     std::function<void(const ServiceEvent&)> progress;
     /// Every line of output of builds, pulls and the base image's bootstrap,
     /// tagged with the service (or base image) it belongs to: for a log,
@@ -93,6 +100,7 @@ struct UpOptions {
 /// A service's container as it stands.
 struct ServiceStatus {
     std::string service;
+    int number = 1;  ///< which replica: com.docker.compose.container-number
     std::string container_name;
     std::string container_id;
     std::string state;                         ///< running, exited, ...
@@ -174,12 +182,13 @@ struct DownOptions {
 void down(Engine& engine, const std::string& project_name, const compose::Project* project,
           const DownOptions& options = {});
 
-/// The project's containers, by service.
+/// The project's containers, by service, then replica number.
 std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name);
 
-/// One service's container; throws UsageError when the project has none.
+/// One container of a service (replica `number`, the first by default);
+/// throws UsageError when the project has none.
 ServiceStatus service_status(Engine& engine, const std::string& project_name,
-                             const std::string& service);
+                             const std::string& service, int number = 1);
 
 /// What a project means differently on a remote engine (ssh://, or tcp://
 /// to another machine), one sentence each, for `up` to print before it

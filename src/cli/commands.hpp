@@ -26,6 +26,7 @@ std::vector<Command> stack_commands();  // up, down, ps, logs, exec
 Command info_command();
 Command config_command();
 std::vector<Command> image_commands();  // image bootstrap, image build
+std::vector<Command> node_commands();   // node ls, node stop, node start (Slurm stack)
 Command watchdog_command();
 
 /// Parses arguments against the command's table and runs it: `--help` prints

@@ -28,6 +28,7 @@ Commands:
   ps        List the project's containers
   logs      Show services' output
   exec      Run a command in a service's container
+  node      The Slurm stack's nodes (node ls); take a compute node away and back (node stop|start)
   compose   docker-compose's command line (`berth compose --help`)
 
 Project options (before or after the command): -f FILE, -p NAME, --profile P,
@@ -41,6 +42,8 @@ std::vector<Command> berth_commands() {
     commands.push_back(info_command());
     commands.push_back(config_command());
     for (auto& command : image_commands())
+        commands.push_back(command);
+    for (auto& command : node_commands())
         commands.push_back(command);
     commands.push_back(watchdog_command());
     return commands;
@@ -95,7 +98,21 @@ int berth_main(Arguments arguments) {
         return compat_main("berth compose", Arguments(arguments.begin() + 1, arguments.end()));
     std::string name = arguments[0];
     std::size_t consumed = 1;
-    if (name == "image" && arguments.size() > 1 && arguments[1].rfind('-', 0) != 0) {
+    // Two-word commands: options given before the command (moved after its
+    // first word above) go after the second word.
+    if (name == "image" || name == "node") {
+        auto second = std::find_if(arguments.begin() + 1, arguments.end(), [](const auto& word) {
+            return word == "bootstrap" || word == "build" || word == "ls" || word == "stop" ||
+                   word == "start";
+        });
+        if (second != arguments.end() && second != arguments.begin() + 1) {
+            std::string word = *second;
+            arguments.erase(second);
+            arguments.insert(arguments.begin() + 1, word);
+        }
+    }
+    if ((name == "image" || name == "node") && arguments.size() > 1 &&
+        arguments[1].rfind('-', 0) != 0) {
         name += " " + arguments[1];
         consumed = 2;
     }
@@ -105,6 +122,13 @@ int berth_main(Arguments arguments) {
                                Arguments(arguments.begin() + static_cast<std::ptrdiff_t>(consumed),
                                          arguments.end()));
         }
+    }
+    if (name == "node") {
+        bool help = arguments.size() > 1 && (arguments[1] == "--help" || arguments[1] == "-h");
+        (help ? std::cout : std::cerr)
+            << "usage: berth node ls [OPTIONS]\n       berth node stop|start [OPTIONS] NODE...\n"
+            << "Run `berth node ls --help` for more.\n";
+        return help ? 0 : 2;
     }
     if (name == "image") {
         bool help = arguments.size() > 1 && (arguments[1] == "--help" || arguments[1] == "-h");

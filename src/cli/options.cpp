@@ -30,6 +30,28 @@ std::optional<int> ParsedOptions::number(const std::string& key) const {
     return number;
 }
 
+std::map<std::string, int> ParsedOptions::counts(const std::string& key) const {
+    std::map<std::string, int> result;
+    for (const auto& text : values(key)) {
+        auto equals = text.find('=');
+        int count = -1;
+        if (equals != std::string::npos && equals > 0) {
+            const char* first = text.data() + equals + 1;
+            const char* last = text.data() + text.size();
+            auto [end, error] = std::from_chars(first, last, count);
+            if (error != std::errc() || end != last || first == last)
+                count = -1;
+        }
+        if (count < 0) {
+            throw CommandLineError(command, command + ": " + key +
+                                                " takes SERVICE=NUMBER (e.g. compute=3), not '" +
+                                                text + "'");
+        }
+        result[text.substr(0, equals)] = count;
+    }
+    return result;
+}
+
 namespace {
 
 /// "up: " before a message, nothing for the global options.

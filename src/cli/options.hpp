@@ -58,6 +58,9 @@ class ParsedOptions {
     /// The option's value as a whole number; a value that is not one is a
     /// CommandLineError naming the option and the value.
     std::optional<int> number(const std::string& key) const;
+    /// Every NAME=NUMBER value of a repeatable option (up --scale
+    /// SERVICE=N), by name; a value of another form is a CommandLineError.
+    std::map<std::string, int> counts(const std::string& key) const;
 
     bool help = false;
     Arguments operands;

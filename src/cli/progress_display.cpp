@@ -153,8 +153,8 @@ ProgressDisplay::Row& ProgressDisplay::row(const std::string& task) {
 
 void ProgressDisplay::event(const ServiceEvent& event) {
     using Kind = ServiceEvent::Kind;
-    static const Kind ends[] = {Kind::imported, Kind::built,     Kind::running,
-                                Kind::healthy,  Kind::unchanged, Kind::failed};
+    static const Kind ends[] = {Kind::imported,  Kind::built,   Kind::running, Kind::healthy,
+                                Kind::unchanged, Kind::removed, Kind::failed};
     bool done = std::find(std::begin(ends), std::end(ends), event.kind) != std::end(ends);
     this->event(event.service, to_string(event.kind), event.detail, done);
 }

@@ -6,11 +6,13 @@
 
 #include <berth/fixture.hpp>
 #include <berth/orchestrate.hpp>
+#include <berth/slurm/cluster.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -34,6 +36,7 @@ nlohmann::json status_json(const ServiceStatus& status) {
                          {"host_port", port.host_port}});
     }
     return {{"service", status.service},
+            {"number", status.number},
             {"container", status.container_name},
             {"id", status.container_id},
             {"state", status.state},
@@ -67,7 +70,7 @@ nlohmann::json stack_json(const std::string& project, Engine& engine,
                                {"endpoint", engine.backend().endpoint},
                                {"host_address", engine.backend().host_address},
                                {"services", list}};
-    auto cluster = SlurmCluster::from_services(services, engine.backend());
+    auto cluster = SlurmCluster::of(engine, services);
     document["slurm"] =
         cluster ? nlohmann::json::parse(cluster->to_json()) : nlohmann::json(nullptr);
     return document;
@@ -103,6 +106,7 @@ int up(const ParsedOptions& parsed) {
         options.wait_timeout = std::chrono::seconds(*seconds);
     options.build = parsed.has("--build");
     options.keep_on_failure = parsed.has("--keep-on-failure");
+    options.scale = parsed.counts("--scale");
     options.services = parsed.operands;
     bool json = parsed.has("--json");
     bool quiet = parsed.has("--quiet");
@@ -192,16 +196,31 @@ int logs(const ParsedOptions& parsed) {
     std::vector<std::string> services = parsed.operands;
     std::string name = project_name(arguments);
     Engine engine = discover_engine(arguments.discovery);
-    if (services.empty()) {
-        for (const auto& status : berth::ps(engine, name))
-            services.push_back(status.service);
+    auto all = berth::ps(engine, name);
+    std::vector<ServiceStatus> shown;
+    for (const auto& status : all) {
+        if (services.empty() ||
+            std::find(services.begin(), services.end(), status.service) != services.end())
+            shown.push_back(status);
     }
     for (const auto& service : services) {
-        std::string prefix = service + "  | ";
-        engine.container_logs(service_status(engine, name, service).container_id, options,
+        if (std::none_of(all.begin(), all.end(),
+                         [&](const ServiceStatus& status) { return status.service == service; }))
+            throw UsageError("project " + name + " has no container for service '" + service + "'");
+    }
+    // Every container of each service (its replicas); with several, each
+    // line says whose it is, SERVICE-N for a replica as docker compose does.
+    for (const auto& status : shown) {
+        bool several = std::count_if(all.begin(), all.end(), [&](const ServiceStatus& other) {
+                           return other.service == status.service;
+                       }) > 1;
+        std::string prefix =
+            (several ? status.service + "-" + std::to_string(status.number) : status.service) +
+            "  | ";
+        engine.container_logs(status.container_id, options,
                               [&](OutputStream stream, std::string_view data) {
                                   (stream == OutputStream::stderr_stream ? std::cerr : std::cout)
-                                      << (services.size() > 1 ? prefix : "") << data;
+                                      << (shown.size() > 1 ? prefix : "") << data;
                               });
     }
     return 0;
@@ -223,8 +242,9 @@ int exec(const ParsedOptions& parsed) {
     std::vector<std::string> command(parsed.operands.begin() + 1, parsed.operands.end());
     std::string name = project_name(arguments);
     Engine engine = discover_engine(arguments.discovery);
+    int index = parsed.number("--index").value_or(1);
     ExecResult result =
-        engine.exec(service_status(engine, name, service).container_id, command, options);
+        engine.exec(service_status(engine, name, service, index).container_id, command, options);
     std::cout << result.stdout_text;
     std::cerr << result.stderr_text;
     return result.exit_code;
@@ -252,6 +272,7 @@ std::vector<Command> stack_commands() {
               {{"--wait-timeout"}, "SECONDS", "Give up waiting after this long (default 300)"},
               {{"--build"}, "", "Rebuild images that have a build section"},
               {{"--keep-on-failure"}, "", "Leave what a failed up made, for inspection"},
+              {{"--scale"}, "SERVICE=N", "Run N containers of the service (repeatable)"},
               {{"--json"}, "", "Print the stack as JSON (README: JSON schema)"},
               {{"-q", "--quiet"}, "", "Print nothing but errors"},
               {{"--progress"}, "MODE", progress_help},
@@ -284,6 +305,7 @@ std::vector<Command> stack_commands() {
               {{"-w", "--workdir"}, "DIR", "Run in this folder"},
               {{"-e", "--env"}, "KEY=VALUE", "Set a variable (repeatable)"},
               {{"-T", "--no-TTY"}, "", "No terminal (berth never allocates one)"},
+              {{"--index"}, "N", "Which container of the service (default 1)"},
           } + project_options(),
           true},
          exec},

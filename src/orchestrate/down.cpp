@@ -12,6 +12,7 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace berth {
 
@@ -59,6 +60,14 @@ std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name) {
         }
         ServiceStatus status;
         status.service = service_of(summary.labels);
+        auto number = summary.labels.find(compose_labels::container_number);
+        if (number != summary.labels.end()) {
+            try {
+                status.number = std::stoi(number->second);
+            } catch (const std::exception&) {
+                // a tool that does not number its containers: the first
+            }
+        }
         status.container_name = info.name;
         status.container_id = info.id;
         status.state = info.state.status;
@@ -70,18 +79,20 @@ std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name) {
         status.ports = info.ports;
         result.push_back(status);
     }
-    std::sort(result.begin(), result.end(),
-              [](const ServiceStatus& a, const ServiceStatus& b) { return a.service < b.service; });
+    std::sort(result.begin(), result.end(), [](const ServiceStatus& a, const ServiceStatus& b) {
+        return std::tie(a.service, a.number) < std::tie(b.service, b.number);
+    });
     return result;
 }
 
 ServiceStatus service_status(Engine& engine, const std::string& project_name,
-                             const std::string& service) {
+                             const std::string& service, int number) {
     for (auto& status : ps(engine, project_name)) {
-        if (status.service == service)
+        if (status.service == service && status.number == number)
             return status;
     }
-    throw UsageError("project " + project_name + " has no container for service '" + service + "'");
+    throw UsageError("project " + project_name + " has no container for service '" + service + "'" +
+                     (number == 1 ? "" : " number " + std::to_string(number)));
 }
 
 void down(Engine& engine, const std::string& project_name, const compose::Project* project,

@@ -154,6 +154,10 @@ const std::vector<Honoured> honoured_service_keys = {
     {"logging.options.*"},
     {"storage_opt.*"},
     {"depends_on.*.condition"},
+    // The number of containers; the rest of deploy is not applied yet.
+    {"scale"},
+    {"deploy.replicas"},
+    {"deploy.mode", {"replicated"}},
     {"depends_on.*.required"},
     // The loader applies these: profiles choose services, env_file was read.
     {"profiles"},
@@ -212,7 +216,6 @@ const std::vector<Honoured> honoured_volume_keys = {
 // Why a key is refused, where there is more to say than "not yet": the
 // first row whose path starts the key's path.
 const std::vector<std::pair<std::string_view, std::string_view>> reasons = {
-    {"deploy.replicas", "berth runs one container per service"},
     {"deploy.resources.reservations.cpus",
      "a CPU reservation is a Swarm scheduling option; no engine field guarantees CPU time to "
      "one container (limit it with cpus or deploy.resources.limits.cpus)"},
@@ -248,7 +251,6 @@ const std::vector<std::pair<std::string_view, std::string_view>> reasons = {
      "scheduler lacks them (as on this machine), so berth does not claim to apply them"},
     {"gpus", "berth does not request devices (GPUs) from the engine yet"},
     {"use_api_socket", "berth does not mount the engine's socket or credentials into containers"},
-    {"scale", "berth runs one container per service"},
     {"pre_start", "berth runs no pre_start hooks (a one-off container before the service) yet"},
     {"pull_policy",
      "berth has no time-less refresh policy; use always, daily, weekly or every_<duration>"},

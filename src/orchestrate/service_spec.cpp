@@ -237,10 +237,29 @@ std::optional<Mount> engine_mount(const compose::Project& project,
 
 }  // namespace
 
-std::string container_name(const compose::Project& project, const compose::Service& service) {
+std::string container_name(const compose::Project& project, const compose::Service& service,
+                           int number) {
     if (!service.container_name.empty())
         return service.container_name;
-    return project.name + "-" + service.name + "-1";
+    return project.name + "-" + service.name + "-" + std::to_string(number);
+}
+
+int replica_count(const compose::Service& service) {
+    std::optional<std::int64_t> replicas;
+    if (service.deploy)
+        replicas = service.deploy->replicas;
+    if (service.scale && replicas && *service.scale != *replicas) {
+        throw UsageError("service " + service.name + ": scale (" + std::to_string(*service.scale) +
+                         ") and deploy.replicas (" + std::to_string(*replicas) +
+                         ") disagree; set one of them");
+    }
+    std::int64_t count = service.scale.value_or(replicas.value_or(1));
+    if (count > 1 && !service.container_name.empty()) {
+        throw UsageError("service " + service.name + " sets container_name '" +
+                         service.container_name + "', which " + std::to_string(count) +
+                         " containers cannot share; remove container_name or run one replica");
+    }
+    return static_cast<int>(count);
 }
 
 std::string image_name(const compose::Project& project, const compose::Service& service) {
@@ -316,9 +335,9 @@ NetworkSpec network_spec(const compose::Network& network) {
 }
 
 ContainerSpec container_spec(const compose::Project& project, const compose::Service& service,
-                             const std::string& image) {
+                             const std::string& image, int number) {
     ContainerSpec spec;
-    spec.name = container_name(project, service);
+    spec.name = container_name(project, service, number);
     spec.image = image;
     spec.command = service.command;
     spec.entrypoint = service.entrypoint;
@@ -329,7 +348,7 @@ ContainerSpec container_spec(const compose::Project& project, const compose::Ser
     spec.labels = service.labels;
     spec.labels[compose_labels::project] = project.name;
     spec.labels[compose_labels::service] = service.name;
-    spec.labels[compose_labels::container_number] = "1";
+    spec.labels[compose_labels::container_number] = std::to_string(number);
     spec.labels[compose_labels::oneoff] = "False";
     spec.labels[compose_labels::working_dir] = project.working_directory;
     std::string files;

@@ -12,8 +12,15 @@
 
 namespace berth::orchestrate {
 
-/// `container_name`, else PROJECT-SERVICE-1 as docker compose names it.
-std::string container_name(const compose::Project& project, const compose::Service& service);
+/// `container_name`, else PROJECT-SERVICE-NUMBER as docker compose names
+/// its replicas.
+std::string container_name(const compose::Project& project, const compose::Service& service,
+                           int number = 1);
+
+/// How many containers a service runs: `scale`, else `deploy.replicas`, else
+/// one. Throws UsageError when the two disagree (compose refuses that too)
+/// or when a fixed `container_name` would be given to several containers.
+int replica_count(const compose::Service& service);
 
 /// The image a service runs: `image`, else PROJECT-SERVICE for a build.
 std::string image_name(const compose::Project& project, const compose::Service& service);
@@ -32,9 +39,10 @@ std::vector<std::pair<std::string, NetworkEndpoint>> service_networks(
 /// and the file's labels (compose's own labels are up's to add).
 NetworkSpec network_spec(const compose::Network& network);
 
-/// The full create spec, labels included (config-hash excepted).
+/// The full create spec of replica `number`, labels included (config-hash
+/// excepted).
 ContainerSpec container_spec(const compose::Project& project, const compose::Service& service,
-                             const std::string& image_id);
+                             const std::string& image_id, int number = 1);
 
 /// A stable digest of the spec and the image it runs.
 std::string config_hash(const ContainerSpec& spec, const std::string& image_id);

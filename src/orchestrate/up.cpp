@@ -71,6 +71,7 @@ class UpRun {
         orchestrate::refuse_unapplied_keys(project_, selected_,
                                            orchestrate::engine_abilities(engine_));
         read_service_files();
+        count_replicas();
         find_existing();
         check_ports();
         try {
@@ -89,7 +90,7 @@ class UpRun {
         // Docker keeps saying "starting" until its own first interval ends;
         // berth ran the same check and saw it pass.
         for (auto& status : result.services) {
-            if (status.health == HealthStatus::starting && seen_healthy_.count(status.service))
+            if (status.health == HealthStatus::starting && seen_healthy_.count(status.container_id))
                 status.health = HealthStatus::healthy;
         }
         result.elapsed = elapsed();
@@ -169,23 +170,60 @@ class UpRun {
         }
     }
 
+    /// Each selected service's number of containers: --scale, else the
+    /// files' scale or deploy.replicas, else one.
+    void count_replicas() {
+        for (const auto& [name, count] : options_.scale) {
+            const compose::Service& each = service(name);
+            if (count > 1 && !each.container_name.empty()) {
+                throw UsageError("--scale " + name + "=" + std::to_string(count) + ": service " +
+                                 name + " sets container_name '" + each.container_name +
+                                 "', which several containers cannot share");
+            }
+        }
+        for (const auto& name : selected_) {
+            int from_files = orchestrate::replica_count(service(name));
+            auto forced = options_.scale.find(name);
+            replicas_[name] = forced == options_.scale.end() ? from_files : forced->second;
+        }
+    }
+
     void find_existing() {
         ListFilter filter;
         filter.labels = {std::string(compose_labels::project) + "=" + project_.name,
                          std::string(compose_labels::oneoff) + "=False"};
         for (const auto& container : engine_.container_list(filter)) {
             auto label = container.labels.find(compose_labels::service);
-            if (label != container.labels.end())
-                existing_[label->second] = container;
+            if (label == container.labels.end())
+                continue;
+            int number = 1;  // a tool that does not number its containers
+            auto numbered = container.labels.find(compose_labels::container_number);
+            if (numbered != container.labels.end()) {
+                try {
+                    number = std::stoi(numbered->second);
+                } catch (const std::exception&) {
+                }
+            }
+            existing_[label->second][number] = container;
         }
+    }
+
+    bool has_running_container(const std::string& name) const {
+        auto found = existing_.find(name);
+        if (found == existing_.end())
+            return false;
+        for (const auto& [number, container] : found->second) {
+            if (container.state == "running")
+                return true;
+        }
+        return false;
     }
 
     /// A taken host port is reported before anything is made. Ports held by
     /// the project's own running containers are theirs to keep.
     void check_ports() {
         for (const auto& name : selected_) {
-            auto found = existing_.find(name);
-            if (found != existing_.end() && found->second.state == "running")
+            if (has_running_container(name))
                 continue;
             for (const auto& port : service(name).ports) {
                 int number = 0;
@@ -283,16 +321,25 @@ class UpRun {
     /// start must leave no network or volume behind.
     void make_images() {
         std::vector<std::string> to_build;
+        // Services that build the same image (the Slurm stack's controller
+        // and compute nodes) build it once.
+        std::set<std::string> images_to_build;
+        std::vector<std::pair<std::string, std::string>> built_by_another;
         for (const auto& level : levels_) {
             for (const auto& name : level) {
                 const compose::Service& each = service(name);
                 std::string image = orchestrate::image_name(project_, each);
+                if (images_to_build.count(image)) {
+                    built_by_another.emplace_back(name, image);
+                    continue;
+                }
                 auto present = engine_.image_inspect(image);
                 if (pull_if_due(each, image, present.has_value()))
                     present = engine_.image_inspect(image);
                 bool rebuild = options_.build || each.pull_policy == "build";
                 if (each.build && (!present || rebuild)) {
                     to_build.push_back(name);
+                    images_to_build.insert(image);
                     continue;
                 }
                 if (!present) {
@@ -309,6 +356,12 @@ class UpRun {
         prepare_build_bases(to_build);
         for (const auto& name : to_build)
             build_image(name);
+        for (const auto& [name, image] : built_by_another) {
+            auto present = engine_.image_inspect(image);
+            if (!present)
+                throw EngineError("build image", image, 0, "the build finished but left no image");
+            image_ids_[name] = present->id;
+        }
     }
 
     /// Pulls a service's image when its pull_policy says so. A service that
@@ -414,11 +467,43 @@ class UpRun {
         return [this, task](const Progress& line) { options_.output(task, line); };
     }
 
-    /// Creates (or keeps, or recreates) and starts one service's container.
-    std::string bring_up(const std::string& name) {
+    /// What progress lines and failure reports call one container.
+    std::string label(const std::string& name, int number) const {
+        return replicas_.at(name) > 1 || number > 1 ? name + "-" + std::to_string(number) : name;
+    }
+
+    /// Brings the service to its replica count: containers beyond it are
+    /// removed, each of the others created (or kept, or recreated) and
+    /// started, in parallel. Returns their ids by replica number.
+    std::vector<std::string> bring_up(const std::string& name) {
+        int count = replicas_.at(name);
+        std::vector<std::string> surplus;
+        auto found = existing_.find(name);
+        if (found != existing_.end()) {
+            for (const auto& [number, container] : found->second) {
+                if (number > count)
+                    surplus.push_back(container.id);
+            }
+        }
+        in_parallel(surplus.size(), [&](std::size_t index) {
+            engine_.container_stop(surplus[index], std::nullopt);
+            engine_.container_remove(surplus[index], {.force = true, .volumes = true});
+            report(ServiceEvent::Kind::removed, name, "container " + surplus[index].substr(0, 12));
+            changed_ = true;
+        });
+        std::vector<std::string> ids(static_cast<std::size_t>(count));
+        in_parallel(ids.size(), [&](std::size_t index) {
+            ids[index] = bring_up_replica(name, static_cast<int>(index) + 1);
+        });
+        return ids;
+    }
+
+    /// Creates (or keeps, or recreates) and starts one container of a service.
+    std::string bring_up_replica(const std::string& name, int number) {
         const compose::Service& each = service(name);
-        ContainerSpec spec =
-            orchestrate::container_spec(project_, each, orchestrate::image_name(project_, each));
+        const std::string shown = label(name, number);
+        ContainerSpec spec = orchestrate::container_spec(
+            project_, each, orchestrate::image_name(project_, each), number);
         // image_ids_ is complete before the pool starts and only read here:
         // at(), unlike operator[], never inserts from several threads.
         const auto& files = service_files_.at(name);
@@ -427,26 +512,25 @@ class UpRun {
         spec.labels[compose_labels::config_hash] = hash;
         for (const auto& [key, value] : options_.owner_labels)
             spec.labels[key] = value;
-        auto found = existing_.find(name);
-        if (found != existing_.end()) {
-            const ContainerSummary& current = found->second;
-            auto label = current.labels.find(compose_labels::config_hash);
-            bool same = label != current.labels.end() && label->second == hash;
+        const ContainerSummary* current = existing_container(name, number);
+        if (current != nullptr) {
+            auto hash_label = current->labels.find(compose_labels::config_hash);
+            bool same = hash_label != current->labels.end() && hash_label->second == hash;
             if ((same && options_.recreate != UpOptions::Recreate::always) ||
                 options_.recreate == UpOptions::Recreate::never) {
-                if (current.state == "running" || !options_.start) {
-                    report(ServiceEvent::Kind::unchanged, name);
-                    return current.id;
+                if (current->state == "running" || !options_.start) {
+                    report(ServiceEvent::Kind::unchanged, shown);
+                    return current->id;
                 }
-                report(ServiceEvent::Kind::starting, name);
-                start(name, current.id);
+                report(ServiceEvent::Kind::starting, shown);
+                start(name, current->id);
                 changed_ = true;
-                return current.id;
+                return current->id;
             }
-            report(ServiceEvent::Kind::recreating, name);
-            engine_.container_remove(current.id, {.force = true});
+            report(ServiceEvent::Kind::recreating, shown);
+            engine_.container_remove(current->id, {.force = true});
         } else {
-            report(ServiceEvent::Kind::creating, name);
+            report(ServiceEvent::Kind::creating, shown);
         }
         changed_ = true;
         std::string id = engine_.container_create(spec);
@@ -460,7 +544,7 @@ class UpRun {
         }
         orchestrate::put_service_files(engine_, id, name, files);
         if (options_.start) {
-            report(ServiceEvent::Kind::starting, name);
+            report(ServiceEvent::Kind::starting, shown);
             start(name, id);
         }
         return id;
@@ -472,31 +556,51 @@ class UpRun {
         orchestrate::run_hooks(engine_, id, name, "post_start", service(name).post_start);
     }
 
-    void wait_for(const std::string& name, const std::string& id, Readiness wanted) {
-        if (wanted != Readiness::running)
-            report(ServiceEvent::Kind::waiting, name);
-        orchestrate::wait_until(engine_, name, id, wanted, started_ + options_.wait_timeout);
-        if (wanted == Readiness::healthy) {
-            std::lock_guard lock(progress_mutex_);
-            seen_healthy_.insert(name);
-        }
-        report(wanted == Readiness::healthy ? ServiceEvent::Kind::healthy
-                                            : ServiceEvent::Kind::running,
-               name);
+    const ContainerSummary* existing_container(const std::string& name, int number) const {
+        auto found = existing_.find(name);
+        if (found == existing_.end())
+            return nullptr;
+        auto container = found->second.find(number);
+        return container == found->second.end() ? nullptr : &container->second;
     }
 
-    /// Runs task for every name on a pool, and rethrows the first failure
-    /// after all have finished.
-    void in_parallel(const std::vector<std::string>& names,
-                     const std::function<void(const std::string&)>& task) {
-        boost::asio::thread_pool pool(std::min<std::size_t>(names.size(), 8));
+    /// Waits for every container of the service; its dependants start only
+    /// when all of them are what they need.
+    void wait_for(const std::string& name, const std::vector<std::string>& ids, Readiness wanted) {
+        in_parallel(ids.size(), [&](std::size_t index) {
+            const std::string shown = label(name, static_cast<int>(index) + 1);
+            {
+                std::lock_guard lock(progress_mutex_);
+                if (wanted == Readiness::healthy && seen_healthy_.count(ids[index]))
+                    return;  // waited for already, before its dependants started
+            }
+            if (wanted != Readiness::running)
+                report(ServiceEvent::Kind::waiting, shown);
+            orchestrate::wait_until(engine_, shown, ids[index], wanted,
+                                    started_ + options_.wait_timeout);
+            if (wanted == Readiness::healthy) {
+                std::lock_guard lock(progress_mutex_);
+                seen_healthy_.insert(ids[index]);
+            }
+            report(wanted == Readiness::healthy ? ServiceEvent::Kind::healthy
+                                                : ServiceEvent::Kind::running,
+                   shown);
+        });
+    }
+
+    /// Runs task(0) .. task(count - 1) on a pool, and rethrows the first
+    /// failure after all have finished.
+    void in_parallel(std::size_t count, const std::function<void(std::size_t)>& task) {
+        if (count == 0)
+            return;
+        boost::asio::thread_pool pool(std::min<std::size_t>(count, 8));
         std::vector<std::future<void>> results;
-        for (const auto& name : names) {
+        for (std::size_t index = 0; index < count; ++index) {
             auto promise = std::make_shared<std::promise<void>>();
             results.push_back(promise->get_future());
-            boost::asio::post(pool, [promise, name, &task] {
+            boost::asio::post(pool, [promise, index, &task] {
                 try {
-                    task(name);
+                    task(index);
                     promise->set_value();
                 } catch (...) {
                     promise->set_exception(std::current_exception());
@@ -517,14 +621,19 @@ class UpRun {
             std::rethrow_exception(first);
     }
 
+    void in_parallel(const std::vector<std::string>& names,
+                     const std::function<void(const std::string&)>& task) {
+        in_parallel(names.size(), [&](std::size_t index) { task(names[index]); });
+    }
+
     void start_levels() {
-        std::map<std::string, std::string> ids;
+        std::map<std::string, std::vector<std::string>> ids;
         std::mutex ids_mutex;
         for (const auto& level : levels_) {
             in_parallel(level, [&](const std::string& name) {
-                std::string id = bring_up(name);
+                auto made = bring_up(name);
                 std::lock_guard lock(ids_mutex);
-                ids[name] = id;
+                ids[name] = std::move(made);
             });
             if (!options_.start)
                 continue;  // nothing runs, so nothing to wait for
@@ -542,11 +651,6 @@ class UpRun {
             auto needed = needed_.find(name);
             if (needed != needed_.end() && needed->second == Readiness::completed)
                 return;
-            {
-                std::lock_guard lock(progress_mutex_);
-                if (seen_healthy_.count(name))
-                    return;  // waited for already, before its dependants started
-            }
             wait_for(name, ids.at(name), Readiness::healthy);
         });
     }
@@ -578,10 +682,13 @@ class UpRun {
     Clock::time_point started_;
     std::mutex progress_mutex_;
     std::set<std::string> selected_;
+    /// Containers berth's own probe saw healthy.
     std::set<std::string> seen_healthy_;
     std::vector<std::vector<std::string>> levels_;
     std::map<std::string, Readiness> needed_;
-    std::map<std::string, ContainerSummary> existing_;
+    std::map<std::string, int> replicas_;
+    /// The project's containers before this up, by service and number.
+    std::map<std::string, std::map<int, ContainerSummary>> existing_;
     std::map<std::string, std::string> image_ids_;
     /// Filled before the pool starts and only read from it, like image_ids_.
     std::map<std::string, std::vector<orchestrate::ServiceFile>> service_files_;
@@ -618,6 +725,8 @@ const char* to_string(ServiceEvent::Kind kind) {
             return "Healthy";
         case ServiceEvent::Kind::unchanged:
             return "Unchanged";
+        case ServiceEvent::Kind::removed:
+            return "Removed";
         case ServiceEvent::Kind::failed:
             return "Failed";
     }

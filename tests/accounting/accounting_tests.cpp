@@ -10,6 +10,7 @@
 
 #include <berth/fixture.hpp>
 #include <berth/orchestrate.hpp>
+#include <berth/slurm/cluster.hpp>
 
 #include "process.hpp"
 #include "test_engine.hpp"

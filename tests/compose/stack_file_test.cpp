@@ -51,8 +51,14 @@ TEST_CASE("the stack file keeps the Slurm cluster contract") {
     CHECK(slurm->declares_healthcheck());
     CHECK(registry->declares_healthcheck());
 
+    // Compute nodes (none by default) start once the controller has.
+    const auto* compute = project.find_service("compute");
+    REQUIRE(compute);
+    REQUIRE(compute->deploy);
+    CHECK(compute->deploy->replicas == 0);
     const auto graph = berth::compose::dependency_graph(project);
-    REQUIRE(graph.levels.size() == 2);
+    REQUIRE(graph.levels.size() == 3);
     CHECK(graph.levels[0] == std::vector<std::string>{"registry"});
     CHECK(graph.levels[1] == std::vector<std::string>{"slurm"});
+    CHECK(graph.levels[2] == std::vector<std::string>{"compute"});
 }

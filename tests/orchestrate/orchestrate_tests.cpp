@@ -246,6 +246,53 @@ TEST_CASE("up again changes nothing; a changed service alone is recreated; a sto
     CHECK(restarted.services[1].state == "running");
 }
 
+TEST_CASE("replicas: PROJECT-SERVICE-1..N, dependants wait for all, a new count adds or removes") {
+    TestProject stack("  worker:\n" + busybox("sleep 1; touch /tmp/ready; sleep 600") +
+                      "    stop_signal: SIGKILL\n    deploy:\n      replicas: 2\n"
+                      "    healthcheck:\n      test: [\"CMD\", \"test\", \"-f\", \"/tmp/ready\"]\n"
+                      "      interval: 1s\n      start_period: 30s\n      start_interval: 200ms\n"
+                      "  front:\n" +
+                      busybox("sleep 600") + "    stop_signal: SIGKILL\n    scale: 1\n" +
+                      "    depends_on:\n      worker:\n        condition: service_healthy\n");
+    UpResult first = stack.up();
+    REQUIRE(first.services.size() == 3);
+    CHECK(first.services[1].container_name == stack.name() + "-worker-1");
+    CHECK(first.services[2].container_name == stack.name() + "-worker-2");
+    CHECK(first.services[2].number == 2);
+    for (const auto& status : first.services) {
+        if (status.service == "worker")
+            CHECK(status.health == HealthStatus::healthy);
+    }
+    CHECK(stack.position("Healthy worker-1") < stack.position("Creating front"));
+    CHECK(stack.position("Healthy worker-2") < stack.position("Creating front"));
+    ExecResult second =
+        engine().exec(service_status(engine(), stack.name(), "worker", 2).container_id,
+                      {"/bin/sh", "-c", "cat /proc/sys/kernel/hostname"});
+    CHECK(second.stdout_text == first.services[2].container_id.substr(0, 12) + "\n");
+
+    UpOptions more;
+    more.scale = {{"worker", 3}};
+    UpResult grown = stack.up(more);
+    CHECK(grown.changed);
+    REQUIRE(grown.services.size() == 4);
+    CHECK(grown.services[1].container_id == first.services[1].container_id);
+    CHECK(grown.services[2].container_id == first.services[2].container_id);
+    CHECK(grown.services[3].container_name == stack.name() + "-worker-3");
+
+    UpOptions fewer;
+    fewer.scale = {{"worker", 1}};
+    UpResult shrunk = stack.up(fewer);
+    REQUIRE(shrunk.services.size() == 2);
+    CHECK(shrunk.services[1].container_id == first.services[1].container_id);
+    CHECK_THROWS_AS(service_status(engine(), stack.name(), "worker", 2), UsageError);
+
+    UpOptions clash;
+    clash.scale = {{"nonexistent", 2}};
+    CHECK_THROWS_AS(stack.up(clash), UsageError);
+    down(engine(), stack.name(), &stack.project(), {.kill = true});
+    CHECK(stack.nothing_left());
+}
+
 TEST_CASE("down takes away a half-made project, and is harmless on a gone one") {
     TestProject stack("  lone:\n" + busybox("sleep 600") + "    volumes: [\"data:/data\"]\n" +
                       "volumes:\n  data: {}\n");

@@ -87,12 +87,10 @@ secrets: {token: {file: ./token}}
            "Docker's classic build API nor Podman's (4.3) build endpoint offers",
            "service web: build.ssh: SSH forwarding into a build needs a BuildKit session, which "
            "neither Docker's classic build API nor Podman's (4.3) build endpoint offers",
-           "service web: deploy.replicas: berth runs one container per service",
            "service web: pre_start: berth runs no pre_start hooks (a one-off container before "
            "the service) yet",
            "service web: pull_policy: the value 'refresh': berth has no time-less refresh "
            "policy; use always, daily, weekly or every_<duration>",
-           "service web: scale: berth runs one container per service",
            "service web: volumes[0].type: the value 'image': image mounts need Docker API 1.48 "
            "(berth speaks 1.41); npipe and cluster volumes are not Linux engine mounts",
        });

@@ -53,6 +53,7 @@ UpOptions up_options(Context& context, const ParsedOptions& parsed) {
     options.build = parsed.has("--build");
     options.no_deps = parsed.has("--no-deps");
     options.start = !parsed.has("--no-start");
+    options.scale = parsed.counts("--scale");
     options.recreate = parsed.has("--force-recreate") ? UpOptions::Recreate::always
                        : parsed.has("--no-recreate")  ? UpOptions::Recreate::never
                                                       : UpOptions::Recreate::changed;
@@ -203,9 +204,10 @@ std::vector<Command> stack_commands(Context& context) {
            {{"--remove-orphans"}, "", "Remove containers of services the files no longer name"},
            {{"--no-start"}, "", "Create the containers but start none"},
            {{"--quiet-pull"}, "", "No progress lines for pulls"},
-           {{"--no-deps"}, "", "Do not start the services' dependencies"}},
+           {{"--no-deps"}, "", "Do not start the services' dependencies"},
+           {{"--scale"}, "SERVICE=N", "Run N containers of the service (repeatable; over scale)"}},
           false,
-          "Refused (unknown option): --abort-on-container-exit, --exit-code-from, --scale,\n"
+          "Refused (unknown option): --abort-on-container-exit, --exit-code-from,\n"
           "--attach*, --timestamps, -t, --renew-anon-volumes, --always-recreate-deps, --pull.\n"},
          [&context](const ParsedOptions& parsed) { return up(context, parsed); }},
         {{"down",
