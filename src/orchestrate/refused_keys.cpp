@@ -402,8 +402,8 @@ class Walker {
                 return;
             }
         }
-        out_.push_back(RefusedKey{
-            owner_, shown, "the value '" + text + "': " + reason_for(generic)});
+        out_.push_back(
+            RefusedKey{owner_, shown, "the value '" + text + "': " + reason_for(generic)});
     }
 
     void check_engine(const Honoured& entry, const std::string& shown) {
@@ -462,6 +462,24 @@ EngineAbilities engine_abilities(Engine& engine) {
     return abilities;
 }
 
+/// Keys an engine drops only in combination with another, which the
+/// per-key table cannot say.
+void refuse_dropped_combinations(const compose::Service& service, const std::string& owner,
+                                 const EngineAbilities& engine, std::vector<RefusedKey>& out) {
+    if (!engine.podman || service.network_mode != "none")
+        return;
+    for (const auto& [key, value] :
+         {std::pair{"dns", &service.dns}, std::pair{"dns_search", &service.dns_search},
+          std::pair{"dns_opt", &service.dns_opt}}) {
+        if (!value->empty()) {
+            out.push_back(RefusedKey{owner, key,
+                                     engine.engine +
+                                         " ignores it with network_mode: none (seen on Podman "
+                                         "4.3: the container keeps no resolver settings)"});
+        }
+    }
+}
+
 std::vector<RefusedKey> refused_keys(const compose::Project& project,
                                      const std::set<std::string>& services,
                                      const EngineAbilities& engine) {
@@ -486,6 +504,7 @@ std::vector<RefusedKey> refused_keys(const compose::Project& project,
         const std::string owner = "service " + service.name;
         Walker(honoured_service_keys, owner, result, engine, controllers)
             .walk(printed["services"][service.name], generic, "");
+        refuse_dropped_combinations(service, owner, engine, result);
     }
     for (const auto& [section, kind, used, table] :
          {std::tuple{"networks", "network ", &networks, &honoured_network_keys},

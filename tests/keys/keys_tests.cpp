@@ -107,16 +107,6 @@ const char* const everywhere_services = R"(
     uts: host
     userns_mode: host
     network_mode: none
-  resolver:
-    # On a network the engines write their own resolver (Docker's 127.0.0.11,
-    # Podman's aardvark) into resolv.conf and forward to these servers; without
-    # one the file holds them as written.
-    image: berth/debian:bookworm
-    command: [sleep, infinity]
-    network_mode: none
-    dns: [192.0.2.53]
-    dns_search: [example.test]
-    dns_opt: ["ndots:2"]
 )";
 
 // cgroup limits: every backend but rootless Podman on this machine (cgroup v1,
@@ -139,8 +129,19 @@ const char* const limit_services = R"(
     network_mode: none
 )";
 
-// Podman's compatible API drops a container's MAC address.
+// Podman's compatible API drops a container's MAC address, and dns keys
+// with network_mode none (refused there: see below).
 const char* const docker_services = R"(
+  resolver:
+    # On a network the engines write their own resolver (Docker's 127.0.0.11,
+    # Podman's aardvark) into resolv.conf and forward to these servers; without
+    # one the file holds them as written.
+    image: berth/debian:bookworm
+    command: [sleep, infinity]
+    network_mode: none
+    dns: [192.0.2.53]
+    dns_search: [example.test]
+    dns_opt: ["ndots:2"]
   mac:
     image: berth/debian:bookworm
     command: [sleep, infinity]
@@ -350,6 +351,27 @@ services:
     CHECK(message.find("service mac: mac_address: podman 4.3.1") != std::string::npos);
     CHECK(message.find("accepts it through its Docker-compatible API and then ignores it") !=
           std::string::npos);
+    CHECK(project.nothing_left());
+}
+
+TEST_CASE("dns keys with network_mode none: applied by dockerd, refused on Podman") {
+    KeysProject project(R"(
+services:
+  isolated:
+    image: berth/debian:bookworm
+    command: [sleep, infinity]
+    network_mode: none
+    dns: [192.0.2.54]
+)");
+    if (!engine().backend().is_podman()) {
+        project.up();  // the first case shows the file inside
+        CHECK(engine().container_inspect(project.container("isolated")).state.running);
+        return;
+    }
+    const std::string message = refusal_of(project);
+    CAPTURE(message);
+    CHECK(message.find("service isolated: dns: podman 4.3.1") != std::string::npos);
+    CHECK(message.find("ignores it with network_mode: none") != std::string::npos);
     CHECK(project.nothing_left());
 }
 

@@ -230,3 +230,34 @@ services:
         refused_keys(load("services: {web: {image: web, dns: [192.0.2.1]}}"), {}, rootful).empty());
     CHECK(asked == 2);
 }
+
+TEST_CASE("dns keys that Podman drops with network_mode none are refused there only") {
+    const auto project = load(R"(
+services:
+  isolated:
+    image: web
+    network_mode: none
+    dns: [192.0.2.1]
+    dns_search: [example.org]
+  networked:
+    image: web
+    dns: [192.0.2.1]
+)");
+    berth::orchestrate::EngineAbilities podman;
+    podman.engine = "podman 4.3.1 (rootful)";
+    podman.podman = true;
+    std::vector<std::string> lines;
+    for (const auto& key : refused_keys(project, {}, podman))
+        lines.push_back(key.to_string());
+    CHECK(lines == std::vector<std::string>{
+                       "service isolated: dns: podman 4.3.1 (rootful) ignores it with "
+                       "network_mode: none (seen on Podman 4.3: the container keeps no resolver "
+                       "settings)",
+                       "service isolated: dns_search: podman 4.3.1 (rootful) ignores it with "
+                       "network_mode: none (seen on Podman 4.3: the container keeps no resolver "
+                       "settings)",
+                   });
+    berth::orchestrate::EngineAbilities docker;
+    docker.engine = "docker 20.10.24 (rootful)";
+    CHECK(refused_keys(project, {}, docker).empty());
+}
