@@ -117,6 +117,11 @@ struct ContainerSpec {
     std::optional<std::int64_t> shm_size_bytes;
     std::string network;  ///< network to attach at creation
     std::vector<std::string> network_aliases;
+    /// Other containers reachable from this one under more names on its
+    /// first network, "CONTAINER:ALIAS" (compose `links`).
+    std::vector<std::string> network_links;
+    /// Containers whose volumes this one mounts too, "NAME[:ro|rw]".
+    std::vector<std::string> volumes_from;
     std::string network_ipv4_address;  ///< a fixed address on `network`; empty: the engine picks
     std::string network_ipv6_address;
     std::vector<std::string> network_link_local_ips;

@@ -102,6 +102,7 @@ const Field<std::vector<std::string> ContainerSpec::*> host_lists[] = {
     {"DnsSearch", &ContainerSpec::dns_search},
     {"DnsOptions", &ContainerSpec::dns_options},
     {"GroupAdd", &ContainerSpec::group_add},
+    {"VolumesFrom", &ContainerSpec::volumes_from},
 };
 
 const Field<std::map<std::string, std::string> ContainerSpec::*> host_maps[] = {
@@ -324,11 +325,13 @@ json detail::container_create_body(const ContainerSpec& spec) {
     if (!spec.network.empty())
         host["NetworkMode"] = spec.network;
     if (!spec.network.empty() && !network_is_a_mode) {
-        body["NetworkingConfig"] = {
-            {"EndpointsConfig",
-             {{spec.network,
-               network_endpoint_json(spec.network_aliases, spec.network_ipv4_address,
-                                     spec.network_ipv6_address, spec.network_link_local_ips)}}}};
+        json endpoint =
+            network_endpoint_json(spec.network_aliases, spec.network_ipv4_address,
+                                  spec.network_ipv6_address, spec.network_link_local_ips);
+        // On a user-defined network a link is the endpoint's, not HostConfig's.
+        if (!spec.network_links.empty())
+            endpoint["Links"] = spec.network_links;
+        body["NetworkingConfig"] = {{"EndpointsConfig", {{spec.network, endpoint}}}};
     }
     body["HostConfig"] = host;
     return body;

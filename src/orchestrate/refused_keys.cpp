@@ -148,6 +148,9 @@ const std::vector<Honoured> honoured_service_keys = {
     // Rootless Podman without cgroups would drop it as it drops limits.
     {"cgroup_parent", {}, {}, "*"},
     {"group_add"},
+    {"volumes_from"},
+    // Podman's compatible API has no links (a Docker legacy it never had).
+    {"links", {}, {}, {}, "podman"},
     {"runtime"},
     {"mac_address", {}, {}, {}, "podman"},
     {"logging.driver"},

@@ -238,6 +238,49 @@ std::optional<Mount> engine_mount(const compose::Project& project,
 }  // namespace
 
 std::string container_name(const compose::Project& project, const compose::Service& service,
+                           int number);
+
+namespace {
+
+/// The first container of a service the file names, for `links` and
+/// `volumes_from`, which name services (the loader checked they exist).
+std::string first_container_of(const compose::Project& project, const std::string& name) {
+    for (const auto& each : project.services) {
+        if (each.name == name)
+            return container_name(project, each, 1);
+    }
+    return name;
+}
+
+/// `links: [SERVICE[:ALIAS]]` as endpoint links (the alias defaults to the
+/// service's name), and `volumes_from: [SERVICE|container:NAME[:ro|rw]]`
+/// with the service's first container named.
+void apply_links_and_volumes_from(const compose::Project& project, const compose::Service& service,
+                                  ContainerSpec& spec) {
+    for (const auto& link : service.links) {
+        auto colon = link.find(':');
+        std::string target = link.substr(0, colon);
+        std::string alias = colon == std::string::npos ? target : link.substr(colon + 1);
+        spec.network_links.push_back(first_container_of(project, target) + ":" + alias);
+    }
+    for (const auto& entry : service.volumes_from) {
+        std::string source = entry;
+        std::string mode;
+        if (auto colon = entry.rfind(':');
+            colon != std::string::npos &&
+            (entry.substr(colon) == ":ro" || entry.substr(colon) == ":rw")) {
+            source = entry.substr(0, colon);
+            mode = entry.substr(colon);
+        }
+        bool is_container = source.rfind("container:", 0) == 0;
+        spec.volumes_from.push_back(
+            (is_container ? source.substr(10) : first_container_of(project, source)) + mode);
+    }
+}
+
+}  // namespace
+
+std::string container_name(const compose::Project& project, const compose::Service& service,
                            int number) {
     if (!service.container_name.empty())
         return service.container_name;
@@ -357,6 +400,7 @@ ContainerSpec container_spec(const compose::Project& project, const compose::Ser
     spec.labels[compose_labels::config_files] = files;
     spec.labels[compose_labels::version] = "1.29.2";
     copy_service_fields(service, spec);
+    apply_links_and_volumes_from(project, service, spec);
     spec.tty = service.tty.value_or(false);
     spec.open_stdin = service.stdin_open.value_or(false);
     spec.init = service.init.value_or(false);

@@ -72,6 +72,16 @@ class KeysProject {
 
 // Keys every backend applies, rootless Podman included.
 const char* const everywhere_services = R"(
+  lender:
+    image: berth/debian:bookworm
+    command: [sleep, infinity]
+    init: true
+    volumes: [lent:/lent]
+  borrower:
+    image: berth/debian:bookworm
+    command: [sleep, infinity]
+    init: true
+    volumes_from: ["lender:ro"]
   plain:
     image: berth/debian:bookworm
     command: [sleep, infinity]
@@ -132,6 +142,11 @@ const char* const limit_services = R"(
 // Podman's compatible API drops a container's MAC address, and dns keys
 // with network_mode none (refused there: see below).
 const char* const docker_services = R"(
+  linker:
+    image: berth/debian:bookworm
+    command: [sleep, infinity]
+    init: true
+    links: ["lender:lender-alias"]
   resolver:
     # On a network the engines write their own resolver (Docker's 127.0.0.11,
     # Podman's aardvark) into resolv.conf and forward to these servers; without
@@ -157,6 +172,7 @@ networks:
   back: {}
 volumes:
   data: {labels: {test.volume: data}}
+  lent: {}
 )";
 
 /// One check: a command run in a service's container and what its output must hold.
@@ -170,6 +186,11 @@ struct Effect {
 
 const std::vector<Effect> everywhere_effects = {
     {"plain", "read_only: a write to / fails", {"touch", "/written"}, "", true},
+    {"borrower",
+     "volumes_from: the lender's volume",
+     {"grep", "-c", " /lent ", "/proc/mounts"},
+     "1"},
+    {"borrower", "volumes_from :ro", {"touch", "/lent/written"}, "", true},
     {"plain", "init: PID 1 is the engine's init", {"cat", "/proc/1/cmdline"}, "init"},
     {"plain", "shm_size", {"df", "-k", "/dev/shm"}, "16384"},
     {"plain", "oom_score_adj", {"cat", "/proc/1/oom_score_adj"}, "200"},
@@ -192,6 +213,7 @@ const std::vector<Effect> everywhere_effects = {
 };
 
 const std::vector<Effect> docker_effects = {
+    {"linker", "links: the alias resolves", {"getent", "hosts", "lender-alias"}, "lender-alias"},
     {"mac", "mac_address", {"sh", "-c", "cat /sys/class/net/*/address"}, "02:42:c0:a8:61:61"},
     // Podman writes resolv.conf from these only on a network (see below).
     {"resolver", "dns", {"cat", "/etc/resolv.conf"}, "nameserver 192.0.2.53"},
@@ -372,6 +394,30 @@ services:
     CAPTURE(message);
     CHECK(message.find("service isolated: dns: podman 4.3.1") != std::string::npos);
     CHECK(message.find("ignores it with network_mode: none") != std::string::npos);
+    CHECK(project.nothing_left());
+}
+
+TEST_CASE("links: applied by dockerd, refused on Podman") {
+    KeysProject project(R"(
+services:
+  server:
+    image: berth/debian:bookworm
+    command: [sleep, infinity]
+  client:
+    image: berth/debian:bookworm
+    command: [sleep, infinity]
+    links: [server]
+)");
+    if (!engine().backend().is_podman()) {
+        project.up();  // the first case resolves an alias
+        CHECK(engine().container_inspect(project.container("client")).state.running);
+        return;
+    }
+    const std::string message = refusal_of(project);
+    CAPTURE(message);
+    CHECK(message.find("service client: links: podman 4.3.1") != std::string::npos);
+    CHECK(message.find("accepts it through its Docker-compatible API and then ignores it") !=
+          std::string::npos);
     CHECK(project.nothing_left());
 }
 
