@@ -62,26 +62,8 @@ class PyxisStack {
 
     /// A shell command as the job user over SSH with the password.
     ProcessResult ssh(const std::string& command) const {
-        return run_process({"sshpass",
-                            "-p",
-                            cluster_.password,
-                            "ssh",
-                            "-p",
-                            std::to_string(cluster_.ssh_port),
-                            "-o",
-                            "StrictHostKeyChecking=no",
-                            "-o",
-                            "UserKnownHostsFile=/dev/null",
-                            "-o",
-                            "LogLevel=ERROR",
-                            "-o",
-                            "ConnectTimeout=10",
-                            "-o",
-                            "PreferredAuthentications=password",
-                            "-o",
-                            "PubkeyAuthentication=no",
-                            cluster_.username + "@" + cluster_.hostname,
-                            "cd ~/slurm_jobs && " + command});
+        return ssh_with_password(cluster_.username, cluster_.password, cluster_.hostname,
+                                 cluster_.ssh_port, "cd ~/slurm_jobs && " + command);
     }
 
     /// The same, with only the standard output: for cases that check the

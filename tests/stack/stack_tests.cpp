@@ -119,26 +119,7 @@ class Stack {
 
     /// Runs a shell command as slurm over SSH with the password.
     ProcessResult ssh(const std::string& command) const {
-        return run_process({"sshpass",
-                            "-p",
-                            "slurm",
-                            "ssh",
-                            "-p",
-                            std::to_string(ssh_port_),
-                            "-o",
-                            "StrictHostKeyChecking=no",
-                            "-o",
-                            "UserKnownHostsFile=/dev/null",
-                            "-o",
-                            "LogLevel=ERROR",
-                            "-o",
-                            "ConnectTimeout=10",
-                            "-o",
-                            "PreferredAuthentications=password",
-                            "-o",
-                            "PubkeyAuthentication=no",
-                            "slurm@127.0.0.1",
-                            command});
+        return ssh_with_password("slurm", "slurm", "127.0.0.1", ssh_port_, command);
     }
 
     const std::string& slurm() const { return slurm_; }

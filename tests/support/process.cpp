@@ -68,4 +68,28 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
     return result;
 }
 
+ProcessResult ssh_with_password(const std::string& user, const std::string& password,
+                                const std::string& host, int port, const std::string& command) {
+    return run_process({"sshpass",
+                        "-p",
+                        password,
+                        "ssh",
+                        "-p",
+                        std::to_string(port),
+                        "-o",
+                        "StrictHostKeyChecking=no",
+                        "-o",
+                        "UserKnownHostsFile=/dev/null",
+                        "-o",
+                        "LogLevel=ERROR",
+                        "-o",
+                        "ConnectTimeout=10",
+                        "-o",
+                        "PreferredAuthentications=password",
+                        "-o",
+                        "PubkeyAuthentication=no",
+                        user + "@" + host,
+                        command});
+}
+
 }  // namespace berth::testing
