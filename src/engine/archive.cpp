@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <sstream>
 
@@ -278,10 +279,10 @@ void write_context_tar(const fs::path& context_dir, const std::string& dockerfil
     check(writer.get(), archive_write_close(writer.get()), "finish " + tar_file.string());
 }
 
-std::string tar_of_path(const fs::path& source) {
-    if (!fs::exists(fs::symlink_status(source))) {
-        throw UsageError("cannot copy " + source.string() + ": no such file or folder");
-    }
+namespace {
+
+/// A pax tar written into memory: `fill` adds the entries to the writer.
+std::string tar_in_memory(const std::function<void(archive*)>& fill) {
     std::string tar;
     Writer writer(archive_write_new());
     archive_write_set_format_pax_restricted(writer.get());
@@ -292,29 +293,29 @@ std::string tar_of_path(const fs::path& source) {
     archive_write_set_bytes_in_last_block(writer.get(), 1);
     check(writer.get(), archive_write_open(writer.get(), &tar, nullptr, on_write, nullptr),
           "create tar");
-    fs::path absolute = fs::absolute(source).lexically_normal();
-    if (absolute.filename().empty())
-        absolute = absolute.parent_path();
-    add_tree(writer.get(), absolute, absolute.filename().string());
+    fill(writer.get());
     check(writer.get(), archive_write_close(writer.get()), "finish tar");
     return tar;
 }
 
+}  // namespace
+
+std::string tar_of_path(const fs::path& source) {
+    if (!fs::exists(fs::symlink_status(source))) {
+        throw UsageError("cannot copy " + source.string() + ": no such file or folder");
+    }
+    fs::path absolute = fs::absolute(source).lexically_normal();
+    if (absolute.filename().empty())
+        absolute = absolute.parent_path();
+    return tar_in_memory(
+        [&](archive* writer) { add_tree(writer, absolute, absolute.filename().string()); });
+}
+
 std::string tar_of_entries(const std::vector<InMemoryEntry>& entries) {
-    std::string tar;
-    Writer writer(archive_write_new());
-    archive_write_set_format_pax_restricted(writer.get());
-    auto on_write = [](archive*, void* user, const void* data, size_t size) -> la_ssize_t {
-        static_cast<std::string*>(user)->append(static_cast<const char*>(data), size);
-        return static_cast<la_ssize_t>(size);
-    };
-    archive_write_set_bytes_in_last_block(writer.get(), 1);
-    check(writer.get(), archive_write_open(writer.get(), &tar, nullptr, on_write, nullptr),
-          "create tar");
-    for (const auto& each : entries)
-        add_entry(writer.get(), each);
-    check(writer.get(), archive_write_close(writer.get()), "finish tar");
-    return tar;
+    return tar_in_memory([&](archive* writer) {
+        for (const auto& each : entries)
+            add_entry(writer, each);
+    });
 }
 
 namespace {
