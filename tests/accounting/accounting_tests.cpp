@@ -73,12 +73,7 @@ struct StackCommand {
                             "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o",
                             "LogLevel=ERROR", "slurm@127.0.0.1", command});
     }
-    bool nothing_left() const {
-        ListFilter filter;
-        filter.labels = {std::string(compose_labels::project) + "=" + project};
-        return engine().container_list(filter).empty() && engine().network_list(filter).empty() &&
-               engine().volume_list(filter).empty();
-    }
+    bool nothing_left() const { return project_gone(project); }
     /// Takes the stack down whatever the test did.
     ~StackCommand() {
         try {

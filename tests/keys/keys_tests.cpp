@@ -57,12 +57,7 @@ class KeysProject {
     }
     std::string container(const std::string& service) const { return name_ + "-" + service + "-1"; }
     const std::filesystem::path& folder() const { return folder_.path(); }
-    bool nothing_left() const {
-        ListFilter filter;
-        filter.labels = {std::string(compose_labels::project) + "=" + name_};
-        return engine().container_list(filter).empty() && engine().network_list(filter).empty() &&
-               engine().volume_list(filter).empty();
-    }
+    bool nothing_left() const { return project_gone(name_); }
 
   private:
     std::string name_;

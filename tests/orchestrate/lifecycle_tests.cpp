@@ -77,12 +77,7 @@ class Project {
         REQUIRE(result.exit_code == 0);
         return result.stdout_text;
     }
-    bool nothing_left() const {
-        ListFilter filter;
-        filter.labels = {std::string(compose_labels::project) + "=" + name_};
-        return engine().container_list(filter).empty() && engine().network_list(filter).empty() &&
-               engine().volume_list(filter).empty();
-    }
+    bool nothing_left() const { return project_gone(name_); }
     const std::string& name() const { return name_; }
     const std::filesystem::path& folder() const { return folder_.path(); }
 

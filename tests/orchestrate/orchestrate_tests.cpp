@@ -80,12 +80,7 @@ class TestProject {
         REQUIRE_MESSAGE(found != all.end(), "no event '" << event << "'");
         return static_cast<std::size_t>(found - all.begin());
     }
-    bool nothing_left() const {
-        ListFilter filter;
-        filter.labels = {std::string(compose_labels::project) + "=" + name_};
-        return engine().container_list(filter).empty() && engine().network_list(filter).empty() &&
-               engine().volume_list(filter).empty();
-    }
+    bool nothing_left() const { return project_gone(name_); }
 
   private:
     std::string name_;

@@ -1,5 +1,7 @@
 #include "test_engine.hpp"
 
+#include <berth/orchestrate.hpp>
+
 #include <doctest/doctest.h>
 
 #include <archive.h>
@@ -225,6 +227,13 @@ ContainerSpec busybox_spec(const std::string& script) {
     spec.command = std::vector<std::string>{"/bin/sh", "-c", script};
     spec.labels["berth.test"] = "engine";
     return spec;
+}
+
+bool project_gone(const std::string& project) {
+    ListFilter filter;
+    filter.labels = {std::string(compose_labels::project) + "=" + project};
+    return engine().container_list(filter).empty() && engine().network_list(filter).empty() &&
+           engine().volume_list(filter).empty();
 }
 
 }  // namespace berth::testing

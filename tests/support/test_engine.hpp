@@ -46,6 +46,10 @@ std::string environment_variable(const char* name);
 /// A name unique to this process and call, safe for containers and images.
 std::string unique_name(const std::string& prefix);
 
+/// True when the engine has no container, network or volume of the compose
+/// project left: what every failure path must leave behind.
+bool project_gone(const std::string& project);
+
 /// A temporary folder removed with its contents at scope exit.
 class TemporaryFolder {
   public:
