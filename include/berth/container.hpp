@@ -214,6 +214,9 @@ struct ListFilter {
 };
 
 struct RemoveOptions {
+    /// A running container is killed (SIGKILL, no grace period) and removed,
+    /// on every engine: Docker's meaning. Podman's own forced remove would
+    /// first stop it within its stop timeout.
     bool force = false;
     bool volumes = false;  ///< remove anonymous volumes with the container
 };

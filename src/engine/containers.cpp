@@ -563,10 +563,18 @@ ProcessList Engine::container_top(const std::string& container) {
 }
 
 void Engine::container_remove(const std::string& container, const RemoveOptions& options) {
-    auto request = state_->request("DELETE", state_->api("/containers/" + path_segment(container)),
+    // libpod's endpoint takes a stop timeout: 0 kills at once, as Docker's
+    // forced remove does, where the compat endpoint would wait out the
+    // container's grace period (and a compat kill waits for the exit with a
+    // 250 ms poll).
+    bool podman = state_->backend.kind == BackendKind::podman;
+    std::string path = "/containers/" + path_segment(container);
+    auto request = state_->request("DELETE", podman ? state_->libpod(path) : state_->api(path),
                                    "remove container", container);
     if (options.force)
         request.query.emplace_back("force", "1");
+    if (options.force && podman)
+        request.query.emplace_back("timeout", "0");
     if (options.volumes)
         request.query.emplace_back("v", "1");
     state_->send(request);

@@ -29,24 +29,6 @@ std::string service_of(const std::map<std::string, std::string>& labels) {
     return found == labels.end() ? std::string() : found->second;
 }
 
-/// Stopped gracefully, or killed: a forced remove alone is no kill on Podman,
-/// which stops the container first, grace period and all.
-void stop_container(Engine& engine, const std::string& id, const DownOptions& options) {
-    if (!options.kill) {
-        engine.container_stop(id, options.timeout);
-        return;
-    }
-    try {
-        engine.container_kill(id);
-    } catch (const Conflict&) {
-        // not running: nothing to kill
-    } catch (const EngineError& error) {
-        // Podman answers 500 for a container that is not running.
-        if (engine.container_inspect(id).state.running)
-            throw;
-    }
-}
-
 }  // namespace
 
 std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name) {
@@ -164,7 +146,9 @@ void down(Engine& engine, const std::string& project_name, const compose::Projec
                             errors.push_back(error.what());
                         }
                     }
-                    stop_container(engine, id, options);
+                    // Otherwise killed: that is what a forced remove does.
+                    if (!options.kill)
+                        engine.container_stop(id, options.timeout);
                     engine.container_remove(id, {.force = true, .volumes = true});
                 } catch (const NotFound&) {
                     // already gone: that is what down wants

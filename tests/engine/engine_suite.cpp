@@ -405,6 +405,30 @@ TEST_CASE("kill delivers the signal and wait reports it") {
     CHECK(engine().container_wait(container.id()) == 137);
 }
 
+TEST_CASE("a forced remove kills a running container: no SIGTERM, no grace period") {
+    // Podman's own forced remove stops first (SIGTERM, then the stop
+    // timeout); berth's means Docker's kill on every engine. The container
+    // notes a SIGTERM in a bound folder and would outlive it by the timeout.
+    TemporaryFolder folder;
+    std::filesystem::permissions(folder.path(), std::filesystem::perms::all);
+    ContainerSpec spec = busybox_spec(
+        "trap 'echo term > /seen/term' TERM; echo > /seen/ready; while true; do sleep 0.05; done");
+    spec.mounts.push_back({.type = Mount::Type::bind, .source = folder.path(), .target = "/seen"});
+    spec.stop_timeout = 5s;
+    OwnedContainer container(spec);
+    engine().container_start(container.id());
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (!std::filesystem::exists(folder.path() / "ready") &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);  // polling for the container's own signal
+    }
+    REQUIRE(std::filesystem::exists(folder.path() / "ready"));
+    engine().container_remove(container.id(), {.force = true});
+    CHECK_FALSE(engine().container_find(container.id()));
+    CHECK_MESSAGE(!std::filesystem::exists(folder.path() / "term"),
+                  "the container got a SIGTERM: the forced remove stopped it gracefully");
+}
+
 TEST_CASE("list finds containers by label") {
     ContainerSpec spec = busybox_spec("true");
     std::string marker = unique_name("list");
