@@ -528,6 +528,8 @@ class UpRun {
                 return current->id;
             }
             report(ServiceEvent::Kind::recreating, shown);
+            // As docker compose does: the old container gets its grace period.
+            engine_.container_stop(current->id, std::nullopt);
             engine_.container_remove(current->id, {.force = true});
         } else {
             report(ServiceEvent::Kind::creating, shown);
