@@ -132,8 +132,9 @@ std::shared_ptr<Stack> shared_stack(const StackOptions& options = StackOptions::
 /// The `berth watchdog` side of crash cleanup: blocks until the owner's end
 /// of the pipe on `descriptor` closes; takes the project down unless told
 /// "done" first: killed, or with each service's grace period when graceful.
-/// With a session, only what carries that session's label goes.
-int run_watchdog(int descriptor, const std::string& endpoint, const std::string& project,
+/// With a session, only what carries that session's label goes. The
+/// endpoint is the fixture's own, TLS files and ssh key included.
+int run_watchdog(int descriptor, const Endpoint& endpoint, const std::string& project,
                  const std::string& session = {}, bool graceful = false);
 
 /// Takes down every stack whose owning process is gone (and that was not

@@ -417,12 +417,7 @@ TEST_CASE("a forced remove kills a running container: no SIGTERM, no grace perio
     spec.stop_timeout = 5s;
     OwnedContainer container(spec);
     engine().container_start(container.id());
-    auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (!std::filesystem::exists(folder.path() / "ready") &&
-           std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(20ms);  // polling for the container's own signal
-    }
-    REQUIRE(std::filesystem::exists(folder.path() / "ready"));
+    REQUIRE(eventually([&] { return std::filesystem::exists(folder.path() / "ready"); }, 60s));
     engine().container_remove(container.id(), {.force = true});
     CHECK_FALSE(engine().container_find(container.id()));
     CHECK_MESSAGE(!std::filesystem::exists(folder.path() / "term"),

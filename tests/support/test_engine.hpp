@@ -5,9 +5,11 @@
 #include <berth/base_image.hpp>
 #include <berth/berth.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
+#include <thread>
 
 namespace berth::testing {
 
@@ -49,6 +51,18 @@ std::string unique_name(const std::string& prefix);
 /// True when the engine has no container, network or volume of the compose
 /// project left: what every failure path must leave behind.
 bool project_gone(const std::string& project);
+
+/// Waits (bounded, polling) until the predicate holds; returns whether it did.
+template <typename Predicate>
+bool eventually(Predicate predicate, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!predicate()) {
+        if (std::chrono::steady_clock::now() > deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+}
 
 /// A temporary folder removed with its contents at scope exit.
 class TemporaryFolder {
