@@ -10,6 +10,7 @@
 
 #include <berth/compose/model.hpp>
 #include <berth/engine.hpp>
+#include <berth/export.hpp>
 #include <berth/orchestrate.hpp>
 #include <berth/wait.hpp>
 
@@ -67,9 +68,9 @@ struct StackOptions {
     std::string berth_program;
 
     /// The options with every unset field taken from the environment.
-    static StackOptions from_environment();
+    BERTH_API static StackOptions from_environment();
     /// These options, with unset fields filled from the environment.
-    StackOptions resolved() const;
+    BERTH_API StackOptions resolved() const;
 };
 
 /// A running compose project owned (or attached to) by this process.
@@ -77,7 +78,7 @@ struct StackOptions {
 /// One Stack may be used from several threads at once: it holds no state
 /// that its methods change, and its Engine is safe to share (requests are
 /// independent; connections come from a locked pool).
-class Stack {
+class BERTH_API Stack {
   public:
     /// Sweeps stacks left by dead owners, then brings the project up, or
     /// attaches to it when it is running unchanged. Throws what up() throws.
@@ -127,18 +128,19 @@ class Stack {
 
 /// The stack of this test process: the first call brings it up, later calls
 /// return the same one; it goes down (unless kept) when the process exits.
-std::shared_ptr<Stack> shared_stack(const StackOptions& options = StackOptions::from_environment());
+BERTH_API std::shared_ptr<Stack> shared_stack(
+    const StackOptions& options = StackOptions::from_environment());
 
 /// The `berth watchdog` side of crash cleanup: blocks until the owner's end
 /// of the pipe on `descriptor` closes; takes the project down unless told
 /// "done" first: killed, or with each service's grace period when graceful.
 /// With a session, only what carries that session's label goes.
-int run_watchdog(int descriptor, const std::string& endpoint, const std::string& project,
-                 const std::string& session = {}, bool graceful = false);
+BERTH_API int run_watchdog(int descriptor, const std::string& endpoint, const std::string& project,
+                           const std::string& session = {}, bool graceful = false);
 
 /// Takes down every stack whose owning process is gone (and that was not
 /// kept). Returns the projects it took down.
-std::vector<std::string> sweep_abandoned_stacks(Engine& engine);
+BERTH_API std::vector<std::string> sweep_abandoned_stacks(Engine& engine);
 
 /// Labels berth adds to what a fixture makes.
 namespace fixture_labels {
