@@ -10,6 +10,7 @@
 
 #include <berth/compose/model.hpp>
 #include <berth/engine.hpp>
+#include <berth/errors.hpp>
 #include <berth/export.hpp>
 #include <berth/orchestrate.hpp>
 #include <berth/wait.hpp>
@@ -20,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace berth {
@@ -73,6 +75,41 @@ struct StackOptions {
     BERTH_API StackOptions resolved() const;
 };
 
+/// Which container of a service a Stack method reaches: replica `index`,
+/// counted from 1 as docker compose's `--index` counts them (the
+/// com.docker.compose.container-number label, ServiceStatus::number). A
+/// service's name alone means its first replica:
+///
+///   stack.exec("compute", {"hostname"});       // replica 1
+///   stack.exec({"compute", 2}, {"hostname"});  // replica 2
+struct Replica {
+    // Not explicit, on purpose: a service's name is the common case.
+    Replica(std::string service, int index = 1) : service(std::move(service)), index(index) {}
+    Replica(const char* service) : service(service) {}
+
+    std::string service;
+    int index = 1;
+};
+
+/// A Stack method was asked for a replica that its service does not have
+/// (an index below 1 or above its count). What the service has is in the
+/// message and in replicas().
+class BERTH_API ReplicaOutOfRange : public UsageError {
+  public:
+    /// numbers: the replica numbers the service's containers have.
+    ReplicaOutOfRange(const std::string& project, std::string service, int index,
+                      std::vector<int> numbers);
+    const std::string& service() const { return service_; }
+    int index() const { return index_; }
+    /// How many containers the service has.
+    int replicas() const { return static_cast<int>(numbers_.size()); }
+
+  private:
+    std::string service_;
+    int index_;
+    std::vector<int> numbers_;
+};
+
 /// A running compose project owned (or attached to) by this process.
 ///
 /// One Stack may be used from several threads at once: it holds no state
@@ -98,21 +135,29 @@ class BERTH_API Stack {
 
     /// The address at which this machine reaches the stack's published ports.
     std::string hostname() const;
-    std::string container_id(const std::string& service);
-    std::string container_name(const std::string& service);
-    /// The host port published for a service's container port.
-    int host_port(const std::string& service, int container_port,
-                  const std::string& protocol = "tcp");
-    /// Runs a command in the service's container and waits for it; the
-    /// result has its exit code and both outputs. No shell is involved.
-    ExecResult exec(const std::string& service, const std::vector<std::string>& command,
+
+    // Each method below reaches one container: the first replica of the
+    // service, or the one named with a Replica. A replica the service does
+    // not have throws ReplicaOutOfRange; a service the project does not
+    // have, UsageError.
+
+    std::string container_id(const Replica& replica);
+    std::string container_name(const Replica& replica);
+    /// The host port published for a container port of the replica.
+    int host_port(const Replica& replica, int container_port, const std::string& protocol = "tcp");
+    /// Runs a command in the replica's container and waits for it (docker
+    /// compose exec [--index N]); the result has its exit code and both
+    /// outputs. No shell is involved.
+    ExecResult exec(const Replica& replica, const std::vector<std::string>& command,
                     const ExecOptions& options = {});
-    /// The service's output so far (the last `tail` lines when given), split
-    /// into stdout and stderr (all stdout for a container with a TTY).
-    ContainerLogs logs(const std::string& service, std::optional<int> tail = {});
-    void copy_to(const std::string& service, const std::filesystem::path& source,
+    /// The replica's output so far (the last `tail` lines when given),
+    /// split into stdout and stderr (all stdout for a container with a TTY).
+    ContainerLogs logs(const Replica& replica, std::optional<int> tail = {});
+    /// Copies a host file or folder into the replica's folder destination_dir.
+    void copy_to(const Replica& replica, const std::filesystem::path& source,
                  const std::string& destination_dir);
-    void copy_from(const std::string& service, const std::string& source,
+    /// Copies a path of the replica's into host folder destination_dir.
+    void copy_from(const Replica& replica, const std::string& source,
                    const std::filesystem::path& destination_dir);
     /// Each service's container as it stands. Health never contradicts what
     /// `up` saw: a check berth ran and saw pass counts while the engine has
