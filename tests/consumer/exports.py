@@ -72,6 +72,10 @@ def header_vocabulary(include_dir):
             names.add(match.group(1))
         for match in re.finditer(r"(~?\b\w+|operator\S+)\s*\(", text):
             names.add(match.group(1).lstrip("~"))
+        # Inherited constructors (using std::runtime_error::runtime_error;),
+        # which an unoptimised build emits as functions of their own.
+        for match in re.finditer(r"\busing\s+[\w:]+::(\w+)\s*;", text):
+            names.add(match.group(1))
     return scopes, names
 
 
