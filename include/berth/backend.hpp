@@ -1,12 +1,14 @@
 #pragma once
 
+#include <berth/export.hpp>
+
 #include <string>
 
 namespace berth {
 
 enum class BackendKind { docker, podman };
 
-const char* to_string(BackendKind kind);
+BERTH_API const char* to_string(BackendKind kind);
 
 /// What is on the other end of an endpoint, learnt from /_ping (and, where
 /// the ping does not say, /version and /info).

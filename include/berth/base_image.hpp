@@ -4,6 +4,7 @@
 // streamed as a tar to the engine's image import.
 
 #include <berth/engine.hpp>
+#include <berth/export.hpp>
 #include <berth/image.hpp>
 
 #include <filesystem>
@@ -32,20 +33,20 @@ enum class BaseImageOutcome {
 
 /// Where the root filesystem cache is kept by default: /var/cache/berth,
 /// which root fills and every user's engine can import from.
-std::filesystem::path default_base_image_cache();
+BERTH_API std::filesystem::path default_base_image_cache();
 
 /// The default options with the cache in default_base_image_cache().
-BaseImageOptions cached_base_image_options();
+BERTH_API BaseImageOptions cached_base_image_options();
 
 /// The cached root filesystem tar for these options ("" without a cache).
-std::filesystem::path cached_root_filesystem(const BaseImageOptions& options);
+BERTH_API std::filesystem::path cached_root_filesystem(const BaseImageOptions& options);
 
 /// Makes sure the engine has the base image. debootstrap needs root; without
 /// it this throws UsageError saying how to use a registry base instead.
-BaseImageOutcome ensure_base_image(Engine& engine, const BaseImageOptions& options,
-                                   const ProgressCallback& progress = {});
+BERTH_API BaseImageOutcome ensure_base_image(Engine& engine, const BaseImageOptions& options,
+                                             const ProgressCallback& progress = {});
 
 /// The first Debian mirror in this machine's apt sources, or "".
-std::string host_debian_mirror();
+BERTH_API std::string host_debian_mirror();
 
 }  // namespace berth

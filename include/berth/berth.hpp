@@ -16,6 +16,7 @@
 #include <berth/endpoint.hpp>
 #include <berth/engine.hpp>
 #include <berth/errors.hpp>
+#include <berth/export.hpp>
 #include <berth/fixture.hpp>
 #include <berth/health.hpp>
 #include <berth/image.hpp>

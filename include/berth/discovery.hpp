@@ -2,6 +2,7 @@
 
 #include <berth/engine.hpp>
 #include <berth/errors.hpp>
+#include <berth/export.hpp>
 
 #include <optional>
 #include <string>
@@ -39,10 +40,11 @@ struct Candidate {
 /// An explicit endpoint, DOCKER_HOST, CONTAINER_HOST, a context or a Podman
 /// connection ends the list: when a user names an engine, berth never
 /// silently uses another.
-std::vector<Candidate> discovery_candidates(const DiscoveryOptions& options = {});
+BERTH_API std::vector<Candidate> discovery_candidates(const DiscoveryOptions& options = {});
 
 /// Connects to the first candidate that answers. Throws NoEngineFound listing
 /// every place tried and why it failed.
-Engine discover_engine(const DiscoveryOptions& options = {}, EngineOptions engine_options = {});
+BERTH_API Engine discover_engine(const DiscoveryOptions& options = {},
+                                 EngineOptions engine_options = {});
 
 }  // namespace berth

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <berth/export.hpp>
+
 #include <optional>
 #include <string>
 
@@ -13,7 +15,7 @@ struct TlsFiles {
     std::string client_key;
     bool verify_server = true;
 
-    static TlsFiles from_cert_path(const std::string& directory, bool verify_server);
+    BERTH_API static TlsFiles from_cert_path(const std::string& directory, bool verify_server);
 };
 
 /// Which engine a path-less ssh:// endpoint means on the far side, following
@@ -44,17 +46,17 @@ struct Endpoint {
     /// Parses "unix:///path", "/path", "tcp://host:port" (also "http://" and
     /// "https://") and "ssh://[user@]host[:port][/path/to/socket]". Throws
     /// UsageError naming what is wrong.
-    static Endpoint parse(const std::string& uri,
-                          RemoteDefault remote_default = RemoteDefault::docker);
+    BERTH_API static Endpoint parse(const std::string& uri,
+                                    RemoteDefault remote_default = RemoteDefault::docker);
 
     /// The canonical form: unix:///path, tcp://host:port or
     /// ssh://[user@]host[:port]/path.
-    std::string uri() const;
+    BERTH_API std::string uri() const;
 
     /// Whether the engine may run on another machine (ssh, or tcp to an
     /// address other than loopback), so that its bind mounts are that
     /// machine's paths and its published ports are at that machine's address.
-    bool remote() const;
+    BERTH_API bool remote() const;
 };
 
 }  // namespace berth

@@ -7,6 +7,7 @@
 #include <berth/cancel.hpp>
 #include <berth/container.hpp>
 #include <berth/endpoint.hpp>
+#include <berth/export.hpp>
 #include <berth/health.hpp>
 #include <berth/image.hpp>
 #include <berth/resources.hpp>
@@ -41,7 +42,7 @@ using EventCallback = std::function<bool(const Event&)>;
 
 /// Safe to share between threads: each request is independent, and the
 /// connections it reuses come from a pool behind a lock.
-class Engine {
+class BERTH_API Engine {
   public:
     /// Connects to the endpoint, pings it, negotiates the API version and
     /// identifies the backend. Throws EngineUnreachable.

@@ -2,6 +2,8 @@
 // The errors berth throws. Each carries the context a user needs to act on it:
 // which operation, on what, what the engine answered, and what to try next.
 
+#include <berth/export.hpp>
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -9,7 +11,7 @@
 namespace berth {
 
 /// Base of every berth error; what() is a complete, human-readable message.
-class Error : public std::runtime_error {
+class BERTH_API Error : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
 };
@@ -26,10 +28,10 @@ enum class UnreachableReason {
     other,
 };
 
-const char* to_string(UnreachableReason reason);
+BERTH_API const char* to_string(UnreachableReason reason);
 
 /// The engine at an endpoint could not be reached at all.
-class EngineUnreachable : public Error {
+class BERTH_API EngineUnreachable : public Error {
   public:
     EngineUnreachable(std::string endpoint, UnreachableReason reason, std::string detail);
 
@@ -51,7 +53,7 @@ struct DiscoveryAttempt {
 };
 
 /// No engine answered anywhere discovery looked.
-class NoEngineFound : public Error {
+class BERTH_API NoEngineFound : public Error {
   public:
     explicit NoEngineFound(std::vector<DiscoveryAttempt> attempts);
     const std::vector<DiscoveryAttempt>& attempts() const { return attempts_; }
@@ -62,7 +64,7 @@ class NoEngineFound : public Error {
 
 /// The engine answered a request with an error, either as an HTTP status or
 /// as an error object inside a stream that began with 200.
-class EngineError : public Error {
+class BERTH_API EngineError : public Error {
   public:
     EngineError(std::string operation, std::string target, int http_status,
                 std::string engine_message);
@@ -81,20 +83,20 @@ class EngineError : public Error {
 };
 
 /// 404: the container, image, network, volume or exec does not exist.
-class NotFound : public EngineError {
+class BERTH_API NotFound : public EngineError {
   public:
     using EngineError::EngineError;
 };
 
 /// 409: a name is taken, or the object is in a state that forbids the operation.
-class Conflict : public EngineError {
+class BERTH_API Conflict : public EngineError {
   public:
     using EngineError::EngineError;
 };
 
 /// The connection failed in the middle of an exchange (reset, torn chunk,
 /// malformed frame), or a request ran out of time.
-class TransportError : public Error {
+class BERTH_API TransportError : public Error {
   public:
     TransportError(std::string operation, std::string target, std::string detail);
     const std::string& operation() const { return operation_; }
@@ -110,20 +112,20 @@ class TransportError : public Error {
 /// failed before its answer arrived: the engine may or may not have carried
 /// it out. berth never sends such a request again on its own; the caller
 /// finds out what happened (a create looks the name up).
-class OutcomeUnknown : public TransportError {
+class BERTH_API OutcomeUnknown : public TransportError {
   public:
     using TransportError::TransportError;
 };
 
 /// A request was cancelled through its CancelToken.
-class Cancelled : public Error {
+class BERTH_API Cancelled : public Error {
   public:
     explicit Cancelled(const std::string& operation);
 };
 
 /// Bad input given to berth itself (an endpoint that does not parse, a
 /// missing build context, ...).
-class UsageError : public Error {
+class BERTH_API UsageError : public Error {
   public:
     using Error::Error;
 };

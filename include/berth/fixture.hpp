@@ -10,6 +10,8 @@
 
 #include <berth/compose/model.hpp>
 #include <berth/engine.hpp>
+#include <berth/errors.hpp>
+#include <berth/export.hpp>
 #include <berth/orchestrate.hpp>
 #include <berth/wait.hpp>
 
@@ -19,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace berth {
@@ -67,9 +70,44 @@ struct StackOptions {
     std::string berth_program;
 
     /// The options with every unset field taken from the environment.
-    static StackOptions from_environment();
+    BERTH_API static StackOptions from_environment();
     /// These options, with unset fields filled from the environment.
-    StackOptions resolved() const;
+    BERTH_API StackOptions resolved() const;
+};
+
+/// Which container of a service a Stack method reaches: replica `index`,
+/// counted from 1 as docker compose's `--index` counts them (the
+/// com.docker.compose.container-number label, ServiceStatus::number). A
+/// service's name alone means its first replica:
+///
+///   stack.exec("compute", {"hostname"});       // replica 1
+///   stack.exec({"compute", 2}, {"hostname"});  // replica 2
+struct Replica {
+    // Not explicit, on purpose: a service's name is the common case.
+    Replica(std::string service, int index = 1) : service(std::move(service)), index(index) {}
+    Replica(const char* service) : service(service) {}
+
+    std::string service;
+    int index = 1;
+};
+
+/// A Stack method was asked for a replica that its service does not have
+/// (an index below 1 or above its count). What the service has is in the
+/// message and in replicas().
+class BERTH_API ReplicaOutOfRange : public UsageError {
+  public:
+    /// numbers: the replica numbers the service's containers have.
+    ReplicaOutOfRange(const std::string& project, std::string service, int index,
+                      std::vector<int> numbers);
+    const std::string& service() const { return service_; }
+    int index() const { return index_; }
+    /// How many containers the service has.
+    int replicas() const { return static_cast<int>(numbers_.size()); }
+
+  private:
+    std::string service_;
+    int index_;
+    std::vector<int> numbers_;
 };
 
 /// A running compose project owned (or attached to) by this process.
@@ -77,7 +115,7 @@ struct StackOptions {
 /// One Stack may be used from several threads at once: it holds no state
 /// that its methods change, and its Engine is safe to share (requests are
 /// independent; connections come from a locked pool).
-class Stack {
+class BERTH_API Stack {
   public:
     /// Sweeps stacks left by dead owners, then brings the project up, or
     /// attaches to it when it is running unchanged. Throws what up() throws.
@@ -97,21 +135,29 @@ class Stack {
 
     /// The address at which this machine reaches the stack's published ports.
     std::string hostname() const;
-    std::string container_id(const std::string& service);
-    std::string container_name(const std::string& service);
-    /// The host port published for a service's container port.
-    int host_port(const std::string& service, int container_port,
-                  const std::string& protocol = "tcp");
-    /// Runs a command in the service's container and waits for it; the
-    /// result has its exit code and both outputs. No shell is involved.
-    ExecResult exec(const std::string& service, const std::vector<std::string>& command,
+
+    // Each method below reaches one container: the first replica of the
+    // service, or the one named with a Replica. A replica the service does
+    // not have throws ReplicaOutOfRange; a service the project does not
+    // have, UsageError.
+
+    std::string container_id(const Replica& replica);
+    std::string container_name(const Replica& replica);
+    /// The host port published for a container port of the replica.
+    int host_port(const Replica& replica, int container_port, const std::string& protocol = "tcp");
+    /// Runs a command in the replica's container and waits for it (docker
+    /// compose exec [--index N]); the result has its exit code and both
+    /// outputs. No shell is involved.
+    ExecResult exec(const Replica& replica, const std::vector<std::string>& command,
                     const ExecOptions& options = {});
-    /// The service's output so far (the last `tail` lines when given), split
-    /// into stdout and stderr (all stdout for a container with a TTY).
-    ContainerLogs logs(const std::string& service, std::optional<int> tail = {});
-    void copy_to(const std::string& service, const std::filesystem::path& source,
+    /// The replica's output so far (the last `tail` lines when given),
+    /// split into stdout and stderr (all stdout for a container with a TTY).
+    ContainerLogs logs(const Replica& replica, std::optional<int> tail = {});
+    /// Copies a host file or folder into the replica's folder destination_dir.
+    void copy_to(const Replica& replica, const std::filesystem::path& source,
                  const std::string& destination_dir);
-    void copy_from(const std::string& service, const std::string& source,
+    /// Copies a path of the replica's into host folder destination_dir.
+    void copy_from(const Replica& replica, const std::string& source,
                    const std::filesystem::path& destination_dir);
     /// Each service's container as it stands. Health never contradicts what
     /// `up` saw: a check berth ran and saw pass counts while the engine has
@@ -127,19 +173,20 @@ class Stack {
 
 /// The stack of this test process: the first call brings it up, later calls
 /// return the same one; it goes down (unless kept) when the process exits.
-std::shared_ptr<Stack> shared_stack(const StackOptions& options = StackOptions::from_environment());
+BERTH_API std::shared_ptr<Stack> shared_stack(
+    const StackOptions& options = StackOptions::from_environment());
 
 /// The `berth watchdog` side of crash cleanup: blocks until the owner's end
 /// of the pipe on `descriptor` closes; takes the project down unless told
 /// "done" first: killed, or with each service's grace period when graceful.
 /// With a session, only what carries that session's label goes. The
 /// endpoint is the fixture's own, TLS files and ssh key included.
-int run_watchdog(int descriptor, const Endpoint& endpoint, const std::string& project,
-                 const std::string& session = {}, bool graceful = false);
+BERTH_API int run_watchdog(int descriptor, const Endpoint& endpoint, const std::string& project,
+                           const std::string& session = {}, bool graceful = false);
 
 /// Takes down every stack whose owning process is gone (and that was not
 /// kept). Returns the projects it took down.
-std::vector<std::string> sweep_abandoned_stacks(Engine& engine);
+BERTH_API std::vector<std::string> sweep_abandoned_stacks(Engine& engine);
 
 /// Labels berth adds to what a fixture makes.
 namespace fixture_labels {

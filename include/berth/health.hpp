@@ -1,5 +1,7 @@
 #pragma once
 
+#include <berth/export.hpp>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -20,8 +22,8 @@ struct Healthcheck {
 
 enum class HealthStatus { none, starting, healthy, unhealthy };
 
-const char* to_string(HealthStatus status);
-HealthStatus health_status_from_string(const std::string& text);
+BERTH_API const char* to_string(HealthStatus status);
+BERTH_API HealthStatus health_status_from_string(const std::string& text);
 
 /// One run of a healthcheck command.
 struct HealthProbe {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <berth/export.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -68,12 +70,12 @@ struct ImageReference {
     std::string tag;
     std::string digest;
 
-    static ImageReference parse(const std::string& reference);
-    std::string str() const;
+    BERTH_API static ImageReference parse(const std::string& reference);
+    BERTH_API std::string str() const;
 };
 
 /// Whether two image names denote the same image, accounting for the
 /// prefixes engines add: "docker.io/library/", and Podman's "localhost/".
-bool same_image_name(const std::string& a, const std::string& b);
+BERTH_API bool same_image_name(const std::string& a, const std::string& b);
 
 }  // namespace berth

@@ -7,6 +7,7 @@
 #include <berth/container.hpp>
 #include <berth/engine.hpp>
 #include <berth/errors.hpp>
+#include <berth/export.hpp>
 
 #include <chrono>
 #include <functional>
@@ -58,7 +59,7 @@ struct ServiceEvent {
     std::string detail;
 };
 
-const char* to_string(ServiceEvent::Kind kind);
+BERTH_API const char* to_string(ServiceEvent::Kind kind);
 
 struct UpOptions {
     /// Wait until every service is running, healthy where it has a
@@ -117,7 +118,7 @@ struct UpResult {
 
 /// A service failed to come up: it exited, turned unhealthy, or missed the
 /// wait timeout. what() is the whole report.
-class ServiceFailed : public Error {
+class BERTH_API ServiceFailed : public Error {
   public:
     ServiceFailed(std::string service, std::string reason, std::string report);
     const std::string& service() const { return service_; }
@@ -130,7 +131,7 @@ class ServiceFailed : public Error {
 
 /// A build starts FROM an image the engine does not have and cannot pull.
 /// Raised before anything of the project is created.
-class BaseImageMissing : public Error {
+class BERTH_API BaseImageMissing : public Error {
   public:
     BaseImageMissing(std::string service, std::string image, std::string location,
                      std::string engine_message);
@@ -148,7 +149,7 @@ class BaseImageMissing : public Error {
 };
 
 /// A host port a service publishes is taken by something else.
-class PortInUse : public Error {
+class BERTH_API PortInUse : public Error {
   public:
     PortInUse(std::string service, std::string host_ip, int port);
     const std::string& service() const { return service_; }
@@ -162,7 +163,8 @@ class PortInUse : public Error {
 /// Creates networks and volumes, builds missing images, and creates and
 /// starts containers level by level, each level in parallel, honouring
 /// depends_on conditions. Unchanged running services are left alone.
-UpResult up(Engine& engine, const compose::Project& project, const UpOptions& options = {});
+BERTH_API UpResult up(Engine& engine, const compose::Project& project,
+                      const UpOptions& options = {});
 
 struct DownOptions {
     bool remove_volumes = false;  ///< named volumes of the project that are not external
@@ -179,23 +181,23 @@ struct DownOptions {
 /// per level), then its networks, and with remove_volumes its volumes. Works
 /// from the labels alone, so a half-made or compose-made project goes too;
 /// `project` (may be null) only refines the stop order.
-void down(Engine& engine, const std::string& project_name, const compose::Project* project,
-          const DownOptions& options = {});
+BERTH_API void down(Engine& engine, const std::string& project_name,
+                    const compose::Project* project, const DownOptions& options = {});
 
 /// The project's containers, by service, then replica number.
-std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name);
+BERTH_API std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name);
 
 /// One container of a service (replica `number`, the first by default);
 /// throws UsageError when the project has none.
-ServiceStatus service_status(Engine& engine, const std::string& project_name,
-                             const std::string& service, int number = 1);
+BERTH_API ServiceStatus service_status(Engine& engine, const std::string& project_name,
+                                       const std::string& service, int number = 1);
 
 /// What a project means differently on a remote engine (ssh://, or tcp://
 /// to another machine), one sentence each, for `up` to print before it
 /// starts: every bind mount names a path on the engine's machine, and a
 /// port published on 127.0.0.1 there cannot be reached from here. Empty for
 /// a local engine.
-std::vector<std::string> remote_engine_warnings(const compose::Project& project,
-                                                const Engine& engine);
+BERTH_API std::vector<std::string> remote_engine_warnings(const compose::Project& project,
+                                                          const Engine& engine);
 
 }  // namespace berth

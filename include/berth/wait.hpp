@@ -10,6 +10,8 @@
 // One interface, one small class per kind (as testcontainers has them); a
 // harness may add its own by deriving from WaitStrategy.
 
+#include <berth/export.hpp>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -20,7 +22,7 @@ namespace berth {
 class Stack;
 
 /// One condition on one service of a running stack.
-class WaitStrategy {
+class BERTH_API WaitStrategy {
   public:
     virtual ~WaitStrategy() = default;
     /// Returns once the condition holds; throws ServiceFailed (with what was
@@ -48,22 +50,22 @@ inline constexpr std::chrono::milliseconds default_timeout{60'000};
 
 /// A line of the service's output (stdout or stderr) matches `pattern`, an
 /// ECMAScript regular expression searched within the line, `times` times.
-WaitStrategyPointer for_log_line(std::string pattern, int times = 1,
-                                 std::chrono::milliseconds timeout = default_timeout);
+BERTH_API WaitStrategyPointer for_log_line(std::string pattern, int times = 1,
+                                           std::chrono::milliseconds timeout = default_timeout);
 
 /// A TCP connection from this machine to the port published for
 /// `container_port` is accepted.
-WaitStrategyPointer for_listening_port(int container_port,
-                                       std::chrono::milliseconds timeout = default_timeout);
+BERTH_API WaitStrategyPointer
+for_listening_port(int container_port, std::chrono::milliseconds timeout = default_timeout);
 
 /// An HTTP GET of `path` on the port published for `container_port`
 /// answers `status`.
-WaitStrategyPointer for_http(int container_port, std::string path = "/", int status = 200,
-                             std::chrono::milliseconds timeout = default_timeout);
+BERTH_API WaitStrategyPointer for_http(int container_port, std::string path = "/", int status = 200,
+                                       std::chrono::milliseconds timeout = default_timeout);
 
 /// The command (no shell) exits 0 inside the service's container.
-WaitStrategyPointer for_command(std::vector<std::string> command,
-                                std::chrono::milliseconds timeout = default_timeout);
+BERTH_API WaitStrategyPointer for_command(std::vector<std::string> command,
+                                          std::chrono::milliseconds timeout = default_timeout);
 
 }  // namespace wait
 

@@ -14,7 +14,8 @@ namespace berth {
 /// The newest Docker API berth speaks; an older server lowers it.
 inline constexpr const char* berth_api_version = "1.41";
 
-struct Engine::State {
+// Hidden: Engine is exported, and its nested types would be exported with it.
+struct __attribute__((visibility("hidden"))) Engine::State {
     Endpoint endpoint;
     EngineOptions options;
     std::unique_ptr<detail::Transport> transport;

@@ -27,6 +27,18 @@ int main(int argc, char** argv) {
                           << "\n";
                 return 1;
             }
+            // berth's exceptions are caught by their own type across the
+            // library's boundary.
+            try {
+                stack.exec({"app", 2}, {"true"});
+                std::cerr << "consumer: exec reached a second replica of 'app'\n";
+                return 1;
+            } catch (const berth::ReplicaOutOfRange& error) {
+                if (error.replicas() != 1) {
+                    std::cerr << "consumer: " << error.what() << "\n";
+                    return 1;
+                }
+            }
             std::cout << "consumer: project " << project << " on "
                       << berth::to_string(stack.engine().backend().kind) << ", Debian "
                       << release.stdout_text.substr(0, release.stdout_text.find('\n'))

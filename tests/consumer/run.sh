@@ -29,9 +29,22 @@ done
 
 export PKG_CONFIG_PATH=$libdir/pkgconfig
 export CMAKE_PREFIX_PATH=$prefix
+
+# The installed library exports the public API, all of it and nothing else,
+# and each installed header compiles alone with a consumer's flags.
+python3 "$here/exports.py" "$libdir/libberth.so" "$libdir/libberth.a" "$prefix/include"
+headers=0
+while read -r header; do
+  # shellcheck disable=SC2046
+  echo "#include <$header>" | g++ -std=c++20 -Wall -Wextra -Werror -fsyntax-only -x c++ - \
+    $(pkg-config --cflags berth) || { echo "$header does not compile alone" >&2; exit 1; }
+  headers=$((headers + 1))
+done < <(cd "$prefix/include" && find berth -name '*.hpp' | sort)
+echo "$headers installed headers compile alone"
+
 # The harness must not need a berth program on PATH: none is there.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-! command -v berth >/dev/null
+if command -v berth >/dev/null; then echo "berth is on PATH: $(command -v berth)" >&2; exit 1; fi
 
 mkdir -p "$work/pkg-config"
 # shellcheck disable=SC2046

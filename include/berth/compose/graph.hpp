@@ -2,6 +2,7 @@
 // The order in which services start and stop, from their depends_on.
 
 #include <berth/compose/model.hpp>
+#include <berth/export.hpp>
 
 #include <string>
 #include <vector>
@@ -16,23 +17,24 @@ struct DependencyGraph {
     std::vector<std::vector<std::string>> levels;
 
     /// All services, dependencies first.
-    std::vector<std::string> start_order() const;
+    BERTH_API std::vector<std::string> start_order() const;
     /// All services, dependents first: the reverse of start_order().
-    std::vector<std::string> stop_order() const;
+    BERTH_API std::vector<std::string> stop_order() const;
 };
 
 /// The services `service` needs started before itself, besides depends_on:
 /// the one whose network stack it shares (`network_mode: service:X`), those
 /// it `links` to and those it takes `volumes_from`, as compose orders them.
-std::vector<std::string> implied_dependencies(const Service& service);
+BERTH_API std::vector<std::string> implied_dependencies(const Service& service);
 
 /// Builds the graph of the project's enabled services. Dependencies on
 /// services that are absent (only allowed with required: false) are ignored.
 /// The loader has rejected cycles already; given a project with a cycle
 /// anyway, throws ComposeError naming it.
-DependencyGraph dependency_graph(const Project& project);
+BERTH_API DependencyGraph dependency_graph(const Project& project);
 
 /// The services that depend, directly or not, on `service` (for restarts).
-std::vector<std::string> dependents_of(const Project& project, const std::string& service);
+BERTH_API std::vector<std::string> dependents_of(const Project& project,
+                                                 const std::string& service);
 
 }  // namespace berth::compose

@@ -3,6 +3,7 @@
 
 #include <berth/compose/model.hpp>
 #include <berth/errors.hpp>
+#include <berth/export.hpp>
 
 #include <map>
 #include <optional>
@@ -48,12 +49,12 @@ struct Diagnostic {
     std::string key_path;  ///< e.g. "services.slurm.ports[0]"; empty for the whole file
     std::string message;
 
-    std::string to_string() const;
+    BERTH_API std::string to_string() const;
 };
 
 /// The files could not be turned into a valid project. Every problem found is
 /// listed, not only the first; what() prints them one per line.
-class ComposeError : public Error {
+class BERTH_API ComposeError : public Error {
   public:
     explicit ComposeError(std::vector<Diagnostic> diagnostics);
     const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
@@ -65,7 +66,7 @@ class ComposeError : public Error {
 /// A project name as compose makes it: lower case, only [a-z0-9_-], and
 /// beginning with a letter or digit (leading '_' and '-' dropped). Empty
 /// when nothing is left.
-std::string normalise_project_name(const std::string& name);
+BERTH_API std::string normalise_project_name(const std::string& name);
 
 /// Loads, interpolates, merges and validates; throws ComposeError listing
 /// every problem, or UsageError when a named file or env file cannot be read.
@@ -75,12 +76,12 @@ std::string normalise_project_name(const std::string& name);
 /// project as a whole (dependencies, cycles, declared networks and volumes,
 /// container names, published ports). One ComposeError carries all problems
 /// of the round that found any, ordered by file and position.
-Project load_project(const LoadOptions& options);
+BERTH_API Project load_project(const LoadOptions& options);
 
 /// Loads one compose document given as text, as if it had been read from
 /// `file_name` (used for locations and to resolve relative paths). For tests
 /// and fuzzing; options.files is ignored.
-Project load_project_from_text(const std::string& text, const std::string& file_name,
-                               const LoadOptions& options);
+BERTH_API Project load_project_from_text(const std::string& text, const std::string& file_name,
+                                         const LoadOptions& options);
 
 }  // namespace berth::compose

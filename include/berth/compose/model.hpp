@@ -10,6 +10,8 @@
 // - Ordered containers keep the order of the files where the order can matter
 //   to a reader; maps keyed by name are sorted by name.
 
+#include <berth/export.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -154,7 +156,7 @@ enum class DependencyCondition {
     service_completed_successfully,
 };
 
-const char* to_string(DependencyCondition condition);
+BERTH_API const char* to_string(DependencyCondition condition);
 
 /// One entry of `depends_on`. The list syntax means condition service_started,
 /// required true.
@@ -526,7 +528,7 @@ struct Project {
     std::map<std::string, Model> models;
     Extensions extensions;  ///< top-level `x-*` keys
 
-    const Service* find_service(const std::string& name) const;
+    BERTH_API const Service* find_service(const std::string& name) const;
 };
 
 }  // namespace berth::compose

@@ -2,6 +2,7 @@
 // A Project printed the way `docker compose config` prints it.
 
 #include <berth/compose/model.hpp>
+#include <berth/export.hpp>
 
 #include <string>
 
@@ -13,10 +14,10 @@ namespace berth::compose {
 /// (long-form ports and volumes, depends_on as a map, durations as Go
 /// duration strings like "1m30s", byte sizes as integers). Unset keys are left
 /// out, so the output loads back to the same Project.
-nlohmann::json to_json(const Project& project);
+BERTH_API nlohmann::json to_json(const Project& project);
 
 /// to_json() as block-style YAML, keys in the same order. Being a compose
 /// file itself, it writes a literal $ as $$.
-std::string to_yaml(const Project& project);
+BERTH_API std::string to_yaml(const Project& project);
 
 }  // namespace berth::compose

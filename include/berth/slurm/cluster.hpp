@@ -7,6 +7,7 @@
 //   berth::SlurmCluster cluster = berth::SlurmCluster::of(*stack);
 //   ssh -p cluster.ssh_port cluster.username@cluster.hostname ...
 
+#include <berth/export.hpp>
 #include <berth/fixture.hpp>
 #include <berth/orchestrate.hpp>
 
@@ -60,37 +61,39 @@ struct SlurmCluster {
 
     /// Reads the ports and names of the stack's `slurm` and `registry`
     /// services, and its nodes with Slurm's view of each.
-    static SlurmCluster of(Stack& stack);
+    BERTH_API static SlurmCluster of(Stack& stack);
     /// The same from a project's service list and its engine; unset when it
     /// has no `slurm` service publishing port 22.
-    static std::optional<SlurmCluster> of(Engine& engine,
-                                          const std::vector<ServiceStatus>& services);
+    BERTH_API static std::optional<SlurmCluster> of(Engine& engine,
+                                                    const std::vector<ServiceStatus>& services);
     /// From the service list alone: no nodes (they need the engine).
-    static std::optional<SlurmCluster> from_services(const std::vector<ServiceStatus>& services,
-                                                     const BackendInfo& backend);
+    BERTH_API static std::optional<SlurmCluster> from_services(
+        const std::vector<ServiceStatus>& services, const BackendInfo& backend);
     /// The fields above as JSON, for `berth up --json` and other languages.
-    std::string to_json() const;
+    BERTH_API std::string to_json() const;
 
     /// Node faults for tests: stops the container of compute node `node`
     /// (compute-2), as a machine that fails. Slurm marks it not responding
     /// (idle*) within seconds and DOWN after SlurmdTimeout (10 s).
-    static void stop_node(Stack& stack, const std::string& node);
+    BERTH_API static void stop_node(Stack& stack, const std::string& node);
     /// Starts it again: its slurmd registers under the same name and the
     /// node returns to idle. Returns when the container is started; wait
     /// for Slurm's view with wait_for_node_state().
-    static void start_node(Stack& stack, const std::string& node);
+    BERTH_API static void start_node(Stack& stack, const std::string& node);
     /// Polls Slurm's view of `node` until its state is one of `states`
     /// (sinfo's short names: "idle", "down*", "idle*", ...); returns that
     /// state, or throws Error naming the last state seen at the deadline.
-    static std::string wait_for_node_state(Stack& stack, const std::string& node,
-                                           const std::vector<std::string>& states,
-                                           std::chrono::seconds timeout = std::chrono::seconds(60));
+    BERTH_API static std::string wait_for_node_state(
+        Stack& stack, const std::string& node, const std::vector<std::string>& states,
+        std::chrono::seconds timeout = std::chrono::seconds(60));
 };
 
 /// The same node faults on a project by name (`berth node stop|start`).
-void stop_slurm_node(Engine& engine, const std::string& project, const std::string& node);
-void start_slurm_node(Engine& engine, const std::string& project, const std::string& node);
+BERTH_API void stop_slurm_node(Engine& engine, const std::string& project, const std::string& node);
+BERTH_API void start_slurm_node(Engine& engine, const std::string& project,
+                                const std::string& node);
 /// The project's nodes with Slurm's view of each (`berth node ls`).
-std::vector<SlurmNode> slurm_nodes(Engine& engine, const std::vector<ServiceStatus>& services);
+BERTH_API std::vector<SlurmNode> slurm_nodes(Engine& engine,
+                                             const std::vector<ServiceStatus>& services);
 
 }  // namespace berth
