@@ -20,15 +20,17 @@
 namespace berth {
 
 class Stack;
+struct Replica;
 
-/// One condition on one service of a running stack.
+/// One condition on one service of a running stack, checked in each of the
+/// service's replicas in turn.
 class BERTH_API WaitStrategy {
   public:
     virtual ~WaitStrategy() = default;
-    /// Returns once the condition holds; throws ServiceFailed (with what was
-    /// last seen) when it does not by `deadline`, or when the service's
-    /// container stops first.
-    virtual void wait_until_ready(Stack& stack, const std::string& service,
+    /// Returns once the condition holds in this replica; throws
+    /// ServiceFailed (with what was last seen) when it does not by
+    /// `deadline`, or when the replica's container stops first.
+    virtual void wait_until_ready(Stack& stack, const Replica& replica,
                                   std::chrono::steady_clock::time_point deadline) const = 0;
     /// For reports: "log line /listening on/ (1 time)".
     virtual std::string describe() const = 0;
