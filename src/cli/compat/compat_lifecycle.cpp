@@ -53,6 +53,9 @@ int remove(Context& context, const ParsedOptions& parsed) {
         if (row.info.state.running && !stop)
             return;  // compose removes stopped containers only, unless -s
         std::cerr << "Removing " << row.info.name << "\n";
+        // -s stops as `stop` does, with the grace period; a forced remove kills.
+        if (row.info.state.running)
+            engine.container_stop(row.info.id, std::nullopt);
         engine.container_remove(row.info.id, {.force = stop, .volumes = parsed.has("--volumes")});
     });
 }

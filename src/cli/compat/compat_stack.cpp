@@ -19,9 +19,12 @@ namespace berth::cli::compat {
 
 namespace {
 
+/// As compose removes orphans: stopped within their grace period first.
 void remove_containers(Engine& engine, const std::vector<ContainerRow>& rows) {
-    for (const auto& row : rows)
+    for (const auto& row : rows) {
+        engine.container_stop(row.info.id, std::nullopt);
         engine.container_remove(row.info.id, {.force = true});
+    }
 }
 
 /// --no-build: every image a build section would make must be there already.
