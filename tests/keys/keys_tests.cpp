@@ -209,6 +209,8 @@ const std::vector<Effect> everywhere_effects = {
 
 const std::vector<Effect> docker_effects = {
     {"linker", "links: the alias resolves", {"getent", "hosts", "lender-alias"}, "lender-alias"},
+    // docker-compose links the container under SERVICE-1 (and its own name) too.
+    {"linker", "links: SERVICE-1 resolves", {"getent", "hosts", "lender-1"}, "lender-1"},
     {"mac", "mac_address", {"sh", "-c", "cat /sys/class/net/*/address"}, "02:42:c0:a8:61:61"},
     // Podman writes resolv.conf from these only on a network (see below).
     {"resolver", "dns", {"cat", "/etc/resolv.conf"}, "nameserver 192.0.2.53"},
