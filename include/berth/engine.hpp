@@ -94,6 +94,9 @@ class Engine {
     void image_remove(const std::string& reference, bool force = false);
 
     // ---- containers (containers.cpp)
+    /// Returns the new container's id. When the engine warns that it changed
+    /// or dropped part of the spec, removes the container again and throws
+    /// EngineWarning with the engine's words.
     std::string container_create(const ContainerSpec& spec);
     /// false when it was already running (HTTP 304).
     bool container_start(const std::string& container);

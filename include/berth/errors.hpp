@@ -92,6 +92,22 @@ class Conflict : public EngineError {
     using EngineError::EngineError;
 };
 
+/// The engine created a container but warned that it changed or dropped part
+/// of what was asked: Docker's create answer lists `Warnings` (an I/O weight
+/// without the kernel's support, the OOM killer turned off without a memory
+/// limit, ...) and runs the container anyway. berth removes such a container
+/// again rather than run something other than what was asked; what() names
+/// the container and quotes every warning. (Podman's Docker-compatible create
+/// endpoint answers an empty list, always.)
+class EngineWarning : public EngineError {
+  public:
+    EngineWarning(std::string operation, std::string target, std::vector<std::string> warnings);
+    const std::vector<std::string>& warnings() const { return warnings_; }
+
+  private:
+    std::vector<std::string> warnings_;
+};
+
 /// The connection failed in the middle of an exchange (reset, torn chunk,
 /// malformed frame), or a request ran out of time.
 class TransportError : public Error {
