@@ -28,6 +28,40 @@ struct Honoured {
     /// Refused on Podman ("podman") or on rootless Podman only
     /// ("podman-rootless"), whose compatible API accepts the field and drops it.
     std::string_view dropped_by = {};
+    /// A row of `setups` that says, from the engine's /info, whether its
+    /// storage or cgroups can apply the key at all.
+    std::string_view needs = {};
+};
+
+/// The reason an engine set up like this cannot apply a key, or "" when it
+/// can (or cannot tell, and leaves it to the engine).
+struct Setup {
+    std::string_view name;
+    std::string (*refusal)(const EngineFacts& facts, const std::string& engine);
+};
+
+const Setup setups[] = {
+    // Both engines' overlay drivers refuse the container at create, with
+    // "--storage-opt is supported only for overlay over xfs with 'pquota'
+    // mount option" (dockerd 20.10, Podman 4.3, rootless too).
+    {"storage quota",
+     [](const EngineFacts& facts, const std::string& engine) -> std::string {
+         if (facts.storage_driver.rfind("overlay", 0) != 0 || facts.backing_filesystem.empty() ||
+             facts.backing_filesystem == "xfs")
+             return "";
+         return engine + " keeps containers on its " + facts.storage_driver +
+                " storage driver over " + facts.backing_filesystem +
+                ", which takes no storage options: overlay enforces them only over xfs mounted "
+                "with pquota (the engine refuses such a container at create)";
+     }},
+    {"realtime cgroup",
+     [](const EngineFacts& facts, const std::string& engine) -> std::string {
+         if (facts.cgroup_version != "2")
+             return "";
+         return engine +
+                " runs containers in cgroup v2, which has no real-time CPU settings per "
+                "group (cpu.rt_period_us and cpu.rt_runtime_us exist only in cgroup v1)";
+     }},
 };
 
 // What container_spec() and up.cpp apply today. A key not listed here is
@@ -112,7 +146,7 @@ const std::vector<Honoured> honoured_service_keys = {
     {"networks.*.aliases"},
     {"networks.*.ipv4_address"},
     {"networks.*.ipv6_address"},
-    {"networks.*.link_local_ips"},
+    {.path = "networks.*.link_local_ips", .dropped_by = "podman"},
     {"networks.*.priority"},
     // Resources and namespaces: service_spec.cpp's tables, one row each.
     {"read_only"},
@@ -125,8 +159,11 @@ const std::vector<Honoured> honoured_service_keys = {
     {"cpu_shares", {}, {}, "cpu"},
     {"cpu_period", {}, {}, "cpu"},
     {"cpu_quota", {}, {}, "cpu"},
-    {"cpu_rt_period", {}, {}, "cpu"},
-    {"cpu_rt_runtime", {}, {}, "cpu"},
+    // On cgroup v1 the period applies; a runtime needs a real-time budget in
+    // the engine's parent cgroup, which no engine reports: the start fails
+    // without one (up says so, naming the key).
+    {.path = "cpu_rt_period", .cgroup = "cpu", .needs = "realtime cgroup"},
+    {.path = "cpu_rt_runtime", .cgroup = "cpu", .needs = "realtime cgroup"},
     {"cpuset", {}, {}, "cpuset"},
     {"pids_limit", {}, {}, "pids"},
     {"device_cgroup_rules", {}, {}, "devices"},
@@ -155,7 +192,7 @@ const std::vector<Honoured> honoured_service_keys = {
     {"mac_address", {}, {}, {}, "podman"},
     {"logging.driver"},
     {"logging.options.*"},
-    {"storage_opt.*"},
+    {.path = "storage_opt.*", .needs = "storage quota"},
     {"depends_on.*.condition"},
     // The number of containers; the rest of deploy is not applied yet.
     {"scale"},
@@ -345,16 +382,17 @@ bool version_below(std::string_view version, std::string_view minimum) {
     return false;
 }
 
+/// What the engine was asked, once per check rather than once per key.
+struct Asked {
+    std::optional<std::set<std::string>> controllers;
+    std::optional<EngineFacts> facts;
+};
+
 class Walker {
   public:
     Walker(const std::vector<Honoured>& honoured, const std::string& owner,
-           std::vector<RefusedKey>& out, const EngineAbilities& engine,
-           std::optional<std::set<std::string>>& controllers)
-        : honoured_(honoured),
-          owner_(owner),
-          out_(out),
-          engine_(engine),
-          controllers_(controllers) {}
+           std::vector<RefusedKey>& out, const EngineAbilities& engine, Asked& asked)
+        : honoured_(honoured), owner_(owner), out_(out), engine_(engine), asked_(asked) {}
 
     void walk(const json& value, std::vector<std::string>& generic, const std::string& shown) {
         if (value.is_null()) {
@@ -423,12 +461,14 @@ class Walker {
                                       "needs Docker API " + std::string(entry.min_api) + "; " +
                                           engine_.engine + " speaks " + engine_.api_version});
         }
+        check_setup(entry, shown);
         if (entry.cgroup.empty() || !engine_.cgroup_controllers)
             return;
-        if (!controllers_)
-            controllers_ = engine_.cgroup_controllers();
+        if (!asked_.controllers)
+            asked_.controllers = engine_.cgroup_controllers();
+        const auto& controllers = *asked_.controllers;
         const bool any = entry.cgroup == "*";
-        if (any ? controllers_->empty() : controllers_->count(std::string(entry.cgroup)) == 0) {
+        if (any ? controllers.empty() : controllers.count(std::string(entry.cgroup)) == 0) {
             const std::string missing =
                 any ? "no cgroup controller at all"
                     : "no '" + std::string(entry.cgroup) + "' cgroup controller";
@@ -440,11 +480,24 @@ class Walker {
         }
     }
 
+    void check_setup(const Honoured& entry, const std::string& shown) {
+        if (entry.needs.empty() || !engine_.facts)
+            return;
+        if (!asked_.facts)
+            asked_.facts = engine_.facts();
+        for (const auto& setup : setups) {
+            if (setup.name != entry.needs)
+                continue;
+            if (auto reason = setup.refusal(*asked_.facts, engine_.engine); !reason.empty())
+                out_.push_back(RefusedKey{owner_, shown, reason});
+        }
+    }
+
     const std::vector<Honoured>& honoured_;
     const std::string& owner_;
     std::vector<RefusedKey>& out_;
     const EngineAbilities& engine_;
-    std::optional<std::set<std::string>>& controllers_;
+    Asked& asked_;
 };
 
 }  // namespace
@@ -462,6 +515,21 @@ EngineAbilities engine_abilities(Engine& engine) {
     abilities.podman = backend.is_podman();
     abilities.rootless = backend.rootless;
     abilities.cgroup_controllers = [&engine] { return engine.cgroup_controllers(); };
+    abilities.facts = [&engine] {
+        // Docker's /info and Podman's compatible one both say these.
+        const json info = json::parse(engine.info_json(), nullptr, false);
+        EngineFacts facts;
+        if (!info.is_object())
+            return facts;
+        facts.storage_driver = info.value("Driver", "");
+        facts.cgroup_version = info.value("CgroupVersion", "");
+        for (const auto& pair : info.value("DriverStatus", json::array())) {
+            if (pair.is_array() && pair.size() == 2 && pair[0] == "Backing Filesystem" &&
+                pair[1].is_string())
+                facts.backing_filesystem = pair[1].get<std::string>();
+        }
+        return facts;
+    };
     return abilities;
 }
 
@@ -487,7 +555,7 @@ std::vector<RefusedKey> refused_keys(const compose::Project& project,
                                      const std::set<std::string>& services,
                                      const EngineAbilities& engine) {
     std::vector<RefusedKey> result;
-    std::optional<std::set<std::string>> controllers;
+    Asked asked;
     const json printed = compose::to_json(project);
     std::set<std::string> networks;
     std::set<std::string> volumes;
@@ -505,7 +573,7 @@ std::vector<RefusedKey> refused_keys(const compose::Project& project,
         }
         std::vector<std::string> generic;
         const std::string owner = "service " + service.name;
-        Walker(honoured_service_keys, owner, result, engine, controllers)
+        Walker(honoured_service_keys, owner, result, engine, asked)
             .walk(printed["services"][service.name], generic, "");
         refuse_dropped_combinations(service, owner, engine, result);
     }
@@ -518,8 +586,7 @@ std::vector<RefusedKey> refused_keys(const compose::Project& project,
             }
             std::vector<std::string> generic;
             const std::string owner = kind + key;
-            Walker(*table, owner, result, engine, controllers)
-                .walk(printed[section][key], generic, "");
+            Walker(*table, owner, result, engine, asked).walk(printed[section][key], generic, "");
         }
     }
     return result;

@@ -12,7 +12,9 @@
 
 #include "test_engine.hpp"
 
+#include <curl/curl.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -65,6 +67,115 @@ class KeysProject {
     compose::Project project_;
 };
 
+/// What the engine itself does with a create field, asked over its API
+/// directly and not through berth, so that each test knows which of
+/// "applied", "dropped" and "refused" is true on this engine before it checks
+/// that berth agrees.
+struct EngineVerdict {
+    std::string create_error;           ///< the engine's message when it refused the create
+    std::vector<std::string> warnings;  ///< the create answer's Warnings
+    std::string start_error;            ///< the engine's message when it refused the start
+    bool ran = false;                   ///< the probe command ran in the started container
+    std::string inside;                 ///< its output
+};
+
+class RawEngine {
+  public:
+    RawEngine() : curl_(curl_easy_init()) {}
+    ~RawEngine() { curl_easy_cleanup(curl_); }
+    RawEngine(const RawEngine&) = delete;
+    RawEngine& operator=(const RawEngine&) = delete;
+
+    /// The status and body of one request to the engine under test.
+    std::pair<long, std::string> send(const char* method, const std::string& path,
+                                      const std::string& body = {}) {
+        std::string answer;
+        const std::string url = "http://engine/v" + engine().backend().api_version + path;
+        curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+        curl_easy_reset(curl_);
+        curl_easy_setopt(curl_, CURLOPT_UNIX_SOCKET_PATH, engine().endpoint().socket_path.c_str());
+        curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
+        curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
+        if (std::string_view(method) == "POST")
+            curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.c_str());
+        curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &answer);
+        curl_easy_setopt(
+            curl_, CURLOPT_WRITEFUNCTION,
+            +[](char* data, std::size_t size, std::size_t count, void* into) {
+                static_cast<std::string*>(into)->append(data, size * count);
+                return size * count;
+            });
+        const CURLcode sent = curl_easy_perform(curl_);
+        curl_slist_free_all(headers);
+        REQUIRE_MESSAGE(sent == CURLE_OK, curl_easy_strerror(sent));
+        long status = 0;
+        curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+        return {status, answer};
+    }
+
+  private:
+    CURL* curl_;
+};
+
+std::string engine_message(const std::string& body) {
+    auto answer = nlohmann::json::parse(body, nullptr, false);
+    return answer.is_object() ? answer.value("message", body) : body;
+}
+
+/// Creates a container with these HostConfig (and NetworkingConfig) fields,
+/// starts it unless create_only, runs `probe` in it, and removes it.
+EngineVerdict engine_verdict(const nlohmann::json& host_config,
+                             const std::vector<std::string>& probe, bool create_only = false,
+                             const nlohmann::json& networking = nullptr) {
+    RawEngine raw;
+    const std::string name = unique_name("berth-keys-verdict");
+    nlohmann::json body = {{"Image", "berth/debian:bookworm"},
+                           {"Cmd", {"sleep", "infinity"}},
+                           {"HostConfig", host_config}};
+    if (!networking.is_null())
+        body["NetworkingConfig"] = networking;
+    EngineVerdict verdict;
+    auto [status, answer] = raw.send("POST", "/containers/create?name=" + name, body.dump());
+    if (status != 201) {
+        verdict.create_error = engine_message(answer);
+        return verdict;
+    }
+    for (const auto& warning :
+         nlohmann::json::parse(answer).value("Warnings", nlohmann::json::array()))
+        verdict.warnings.push_back(warning.get<std::string>());
+    if (!create_only) {
+        auto [started, start_answer] = raw.send("POST", "/containers/" + name + "/start");
+        if (started >= 300) {
+            verdict.start_error = engine_message(start_answer);
+        } else {
+            auto result = engine().exec(name, probe);
+            verdict.ran = result.exit_code == 0;
+            verdict.inside = result.stdout_text;
+        }
+    }
+    raw.send("DELETE", "/containers/" + name + "?force=1&v=1");
+    return verdict;
+}
+
+bool has_controller(const std::string& controller) {
+    static const auto controllers = engine().cgroup_controllers();
+    return controllers.count(controller) > 0;
+}
+
+/// Whether this engine puts a link-local address on a container's endpoint
+/// (its default network: every engine has one).
+bool link_local_applied() {
+    static const bool applied = [] {
+        const std::string network = engine().backend().is_podman() ? "podman" : "bridge";
+        nlohmann::json endpoint = {{"IPAMConfig", {{"LinkLocalIPs", {"169.254.77.7"}}}}};
+        auto verdict = engine_verdict(nlohmann::json::object(), {"cat", "/proc/net/fib_trie"},
+                                      false, {{"EndpointsConfig", {{network, endpoint}}}});
+        return verdict.inside.find("169.254.77.7") != std::string::npos;
+    }();
+    return applied;
+}
+
 // Keys every backend applies, rootless Podman included.
 const char* const everywhere_services = R"(
   lender:
@@ -99,6 +210,7 @@ const char* const everywhere_services = R"(
     tmpfs: ["/run/scratch:size=1m,mode=1777"]
     volumes:
       - {type: tmpfs, target: /scratch, tmpfs: {size: 2m, mode: 1016}}
+      - {type: tmpfs, target: /scratch-octal, tmpfs: {mode: 01770}}
       - {type: volume, source: data, target: /data, volume: {nocopy: true}}
       - {type: bind, source: ./bind, target: /bind, read_only: true, bind: {propagation: rprivate, selinux: z}}
       - ./made-by-engine:/made
@@ -127,6 +239,8 @@ const char* const limit_services = R"(
     cpuset: "0"
     pids_limit: 64
     cgroup_parent: berth-keys-test
+    cpu_rt_period: 500ms
+    oom_kill_disable: true
     deploy: {resources: {limits: {cpus: "0.5"}}}
     # Both limits: Podman sets the one not given to its own default, which
     # this VM (no CAP_SYS_RESOURCE) refuses at start. Rootless Podman drops them.
@@ -198,6 +312,10 @@ const std::vector<Effect> everywhere_effects = {
     {"plain", "tmpfs size", {"df", "-k", "/run/scratch"}, "1024"},
     {"plain", "volumes tmpfs mode", {"stat", "-c", "%a", "/scratch"}, "1770"},
     {"plain", "volumes tmpfs size", {"df", "-k", "/scratch"}, "2048"},
+    {"plain",
+     "volumes tmpfs mode with a leading 0 is octal",
+     {"stat", "-c", "%a", "/scratch-octal"},
+     "1770"},
     {"plain", "bind read_only", {"touch", "/bind/written"}, "", true},
     {"plain", "bind content", {"cat", "/bind/file"}, "from the host"},
     {"plain", "a missing bind source is made", {"test", "-d", "/made"}, ""},
@@ -240,6 +358,11 @@ const std::vector<Effect> limit_effects = {
      {"cat", "/sys/fs/cgroup/memory/memory.soft_limit_in_bytes"},
      "33554432"},
     {"limits", "cpu_shares", {"cat", "/sys/fs/cgroup/cpu/cpu.shares"}, "512"},
+    {"limits", "cpu_rt_period", {"cat", "/sys/fs/cgroup/cpu/cpu.rt_period_us"}, "500000"},
+    {"limits",
+     "oom_kill_disable",
+     {"cat", "/sys/fs/cgroup/memory/memory.oom_control"},
+     "oom_kill_disable 1"},
     {"limits",
      "deploy.resources.limits.cpus",
      {"cat", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us"},
@@ -295,14 +418,40 @@ std::string refusal_of(KeysProject& project) {
 TEST_CASE("every key up applies reaches the running containers") {
     const bool limits = !rootless();
     const bool docker = !engine().backend().is_podman();
-    KeysProject project(with_own_subnet("services:" + std::string(everywhere_services) +
-                                        (limits ? limit_services : "") +
+    std::string services = everywhere_services;
+    if (link_local_applied()) {
+        const std::string front = "priority: 10}";
+        services.replace(services.find(front), front.size(),
+                         "priority: 10, link_local_ips: [169.254.97.7]}");
+    }
+    KeysProject project(with_own_subnet("services:" + services + (limits ? limit_services : "") +
                                         (docker ? docker_services : "") + project_tail));
     project.up();
     check_effects(project, everywhere_effects);
     check_effects(project, docker ? docker_effects : podman_effects);
     if (limits)
         check_effects(project, limit_effects);
+    if (link_local_applied()) {
+        check_effects(project, {{"plain",
+                                 "link_local_ips: the address is the container's",
+                                 {"cat", "/proc/net/fib_trie"},
+                                 "169.254.97.7"}});
+    } else {
+        // The engine takes a link-local address and drops it: up refuses it.
+        KeysProject dropped(R"(
+services:
+  local:
+    image: berth/debian:bookworm
+    networks: {default: {link_local_ips: [169.254.97.8]}}
+)");
+        const std::string message = refusal_of(dropped);
+        CAPTURE(message);
+        CHECK(message.find("service local: networks.default.link_local_ips: ") !=
+              std::string::npos);
+        CHECK(message.find("accepts it through its Docker-compatible API and then ignores it") !=
+              std::string::npos);
+        CHECK(dropped.nothing_left());
+    }
 
     // What the inside cannot show, the engine's inspect does.
     auto plain = engine().container_inspect(project.container("plain"));
@@ -343,8 +492,9 @@ TEST_CASE("rootless Podman without cgroup delegation refuses limits, creating no
     const std::string message = refusal_of(project);
     CAPTURE(message);
     CHECK(message.find("nothing was created") != std::string::npos);
-    for (const char* key : {"mem_limit", "memswap_limit", "mem_reservation", "cpu_shares", "cpuset",
-                            "pids_limit", "cgroup_parent", "deploy.resources.limits.cpus"}) {
+    for (const char* key :
+         {"mem_limit", "memswap_limit", "mem_reservation", "cpu_shares", "cpuset", "pids_limit",
+          "cgroup_parent", "cpu_rt_period", "oom_kill_disable", "deploy.resources.limits.cpus"}) {
         CHECK(message.find("service limits: " + std::string(key) + ": podman") !=
               std::string::npos);
     }
@@ -449,6 +599,130 @@ volumes:
         CHECK(message.find(expected) != std::string::npos);
     }
     CHECK(project.nothing_left());
+}
+
+TEST_CASE("cpu_rt_runtime: applied, refused, or up fails at the start, as the engine does") {
+    const std::vector<std::string> probe = {
+        "sh", "-c", "cat /sys/fs/cgroup/cpu/cpu.rt_period_us /sys/fs/cgroup/cpu/cpu.rt_runtime_us"};
+    const auto verdict =
+        engine_verdict({{"CpuRealtimePeriod", 1000000}, {"CpuRealtimeRuntime", 10000}}, probe);
+    CAPTURE(verdict.create_error);
+    CAPTURE(verdict.start_error);
+    CAPTURE(verdict.inside);
+    KeysProject project(R"(
+services:
+  realtime:
+    image: berth/debian:bookworm
+    command: [sleep, infinity]
+    cpu_rt_period: 1s
+    cpu_rt_runtime: 10ms
+)");
+    if (verdict.ran && verdict.inside == "1000000\n10000\n") {
+        project.up();
+        auto inside = engine().exec(project.container("realtime"), probe);
+        CHECK(inside.stdout_text == verdict.inside);
+    } else if (verdict.ran || !verdict.warnings.empty()) {
+        // Started without the budget (rootless Podman: no cgroups of its own),
+        // or warned about: refused before anything is made.
+        const std::string message = refusal_of(project);
+        CAPTURE(message);
+        CHECK(message.find("nothing was created") != std::string::npos);
+        CHECK(message.find("service realtime: cpu_rt_runtime: ") != std::string::npos);
+        CHECK(project.nothing_left());
+    } else {
+        // The kernel refuses the runtime when the engine starts the container
+        // (no real-time budget in the engine's parent cgroup): up fails so,
+        // naming the key, and takes away what it made.
+        REQUIRE(verdict.create_error.empty());
+        std::string message;
+        try {
+            project.up();
+        } catch (const ServiceFailed& failed) {
+            message = failed.what();
+        }
+        CAPTURE(message);
+        CHECK(message.find("service realtime: the engine could not start container") == 0);
+        // The engine's words, from where they stop naming the container.
+        const auto at = verdict.start_error.find("cpu.rt_runtime_us");
+        CHECK(message.find(at == std::string::npos
+                               ? verdict.start_error
+                               : verdict.start_error.substr(at)) != std::string::npos);
+        CHECK(message.find("hint: cpu_rt_runtime: ") != std::string::npos);
+        CHECK(project.nothing_left());
+    }
+}
+
+TEST_CASE(
+    "storage_opt: applied where the storage driver can, else refused before anything is made") {
+    const auto verdict = engine_verdict({{"StorageOpt", {{"size", "1G"}}}}, {"df", "-k", "/"});
+    CAPTURE(verdict.create_error);
+    KeysProject project(R"(
+services:
+  sized:
+    image: berth/debian:bookworm
+    command: [sleep, infinity]
+    storage_opt: {size: 1G}
+)");
+    if (verdict.create_error.empty()) {
+        project.up();
+        auto inside = engine().exec(project.container("sized"), {"df", "-k", "/"});
+        CHECK(inside.stdout_text.find(" 1048576 ") != std::string::npos);
+    } else {
+        // Every engine here refuses the create ("--storage-opt is supported
+        // only for overlay over xfs with 'pquota' mount option"); berth says
+        // so before it makes anything.
+        const std::string message = refusal_of(project);
+        CAPTURE(message);
+        CHECK(message.find("nothing was created") != std::string::npos);
+        CHECK(message.find("service sized: storage_opt.size: ") != std::string::npos);
+        CHECK(message.find("which takes no storage options: overlay enforces them only over xfs "
+                           "mounted with pquota") != std::string::npos);
+        CHECK(verdict.create_error.find("xfs") != std::string::npos);
+        CHECK(project.nothing_left());
+    }
+}
+
+TEST_CASE("a container the engine warns about fails up, and what up made is taken away") {
+    // dockerd warns that the OOM killer is off without a memory limit and
+    // runs the container anyway; Podman's compatible API never warns.
+    const auto verdict = engine_verdict({{"OomKillDisable", true}}, {}, true);
+    KeysProject project(R"(
+services:
+  bystander:
+    image: berth/debian:bookworm
+    command: [sleep, infinity]
+  careless:
+    image: berth/debian:bookworm
+    command: [sleep, infinity]
+    oom_kill_disable: true
+)");
+    if (!has_controller("memory")) {
+        const std::string message = refusal_of(project);
+        CAPTURE(message);
+        CHECK(message.find("service careless: oom_kill_disable: ") != std::string::npos);
+        CHECK(project.nothing_left());
+    } else if (verdict.warnings.empty()) {
+        project.up();
+        auto inside = engine().exec(project.container("careless"),
+                                    {"cat", "/sys/fs/cgroup/memory/memory.oom_control"});
+        CHECK(inside.stdout_text.find("oom_kill_disable 1") != std::string::npos);
+    } else {
+        std::string message;
+        try {
+            project.up();
+        } catch (const ServiceFailed& failed) {
+            CHECK(failed.service() == "careless");
+            message = failed.what();
+        }
+        CAPTURE(message);
+        CHECK(message.find("service careless: the engine warned when it created " +
+                           project.container("careless")) == 0);
+        for (const auto& warning : verdict.warnings)
+            CHECK(message.find("engine says: " + warning) != std::string::npos);
+        CHECK(message.find("hint: change or remove the key of service careless") !=
+              std::string::npos);
+        CHECK(project.nothing_left());
+    }
 }
 
 int main(int argc, char** argv) {

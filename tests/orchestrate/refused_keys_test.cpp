@@ -261,3 +261,61 @@ services:
     docker.engine = "docker 20.10.24 (rootful)";
     CHECK(refused_keys(project, {}, docker).empty());
 }
+
+TEST_CASE("storage options and real-time CPU keys are refused where the engine's setup has none") {
+    const auto project = load(R"(
+services:
+  web:
+    image: web
+    storage_opt: {size: 1G}
+    cpu_rt_period: 1000000
+    cpu_rt_runtime: 1000
+    networks: {default: {link_local_ips: [169.254.1.1]}}
+)");
+    int asked = 0;
+    auto engine = [&asked](std::string driver, std::string filesystem, std::string cgroups) {
+        berth::orchestrate::EngineAbilities abilities;
+        abilities.engine = "docker 20.10.24 (rootful)";
+        abilities.facts = [&asked, driver, filesystem, cgroups] {
+            ++asked;
+            return berth::orchestrate::EngineFacts{driver, filesystem, cgroups};
+        };
+        return abilities;
+    };
+    auto lines = [&project](const berth::orchestrate::EngineAbilities& abilities) {
+        std::vector<std::string> found;
+        for (const auto& key : refused_keys(project, {}, abilities))
+            found.push_back(key.to_string());
+        return found;
+    };
+    CHECK(lines(engine("overlay2", "extfs", "1")) ==
+          std::vector<std::string>{
+              "service web: storage_opt.size: docker 20.10.24 (rootful) keeps containers on its "
+              "overlay2 storage driver over extfs, which takes no storage options: overlay "
+              "enforces them only over xfs mounted with pquota (the engine refuses such a "
+              "container at create)"});
+    CHECK(asked == 1);  // once per check, not once per key
+    CHECK(lines(engine("overlay2", "xfs", "1")).empty());
+    CHECK(lines(engine("btrfs", "btrfs", "1")).empty());
+    const std::string v2 =
+        "docker 20.10.24 (rootful) runs containers in cgroup v2, which has no real-time CPU "
+        "settings per group (cpu.rt_period_us and cpu.rt_runtime_us exist only in cgroup v1)";
+    CHECK(lines(engine("overlay2", "xfs", "2")) ==
+          std::vector<std::string>{"service web: cpu_rt_period: " + v2,
+                                   "service web: cpu_rt_runtime: " + v2});
+    // A project without such keys never asks.
+    const int before = asked;
+    CHECK(refused_keys(load("services: {web: {image: web, cpus: 1}}"), {},
+                       engine("overlay2", "extfs", "2"))
+              .empty());
+    CHECK(asked == before);
+
+    // Podman's compatible API drops link-local addresses.
+    berth::orchestrate::EngineAbilities podman;
+    podman.engine = "podman 4.3.1 (rootful)";
+    podman.podman = true;
+    CHECK(lines(podman) == std::vector<std::string>{
+                               "service web: networks.default.link_local_ips: podman 4.3.1 "
+                               "(rootful) accepts it through its Docker-compatible API and then "
+                               "ignores it (seen on Podman 4.3)"});
+}
