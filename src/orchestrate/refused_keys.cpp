@@ -90,7 +90,8 @@ const std::vector<Honoured> honoured_service_keys = {
     {"labels.*"},
     {"container_name"},
     {"hostname"},
-    {"domainname"},
+    // Podman's compatible API (4.3) drops it: the container's domain name stays unset.
+    {.path = "domainname", .dropped_by = "podman"},
     {"user"},
     {"working_dir"},
     {"tty"},
@@ -101,6 +102,8 @@ const std::vector<Honoured> honoured_service_keys = {
     {"ports[].published"},
     {"ports[].host_ip"},
     {"ports[].protocol"},
+    // host is how an engine publishes a container's port; ingress is Swarm's.
+    {"ports[].mode", {"host"}},
     // Descriptive only: compose itself uses them for display.
     {"ports[].name"},
     {"ports[].app_protocol"},
@@ -181,7 +184,9 @@ const std::vector<Honoured> honoured_service_keys = {
     {"ipc"},
     {"uts"},
     {"userns_mode"},
-    {"cgroup", {}, "1.41"},
+    // Podman's compatible API (4.3) drops CgroupnsMode: the container stays in
+    // the cgroup namespace Podman picks (the host's on cgroup v1).
+    {.path = "cgroup", .min_api = "1.41", .dropped_by = "podman"},
     // Rootless Podman without cgroups would drop it as it drops limits.
     {"cgroup_parent", {}, {}, "*"},
     {"group_add"},
@@ -287,8 +292,9 @@ const std::vector<std::pair<std::string_view, std::string_view>> reasons = {
     {"isolation", "a Windows-only option"},
     {"annotations", "needs Docker API 1.43; berth speaks 1.41"},
     {"blkio_config",
-     "dockerd drops I/O weights and limits with a mere warning where the kernel's I/O "
-     "scheduler lacks them (as on this machine), so berth does not claim to apply them"},
+     "berth does not apply it yet: the engines drop an I/O weight where the kernel's I/O "
+     "scheduler has none, as on this machine (dockerd with a warning, Podman's compatible API "
+     "silently), and berth does not map the device limits yet"},
     {"gpus", "berth does not request devices (GPUs) from the engine yet"},
     {"use_api_socket", "berth does not mount the engine's socket or credentials into containers"},
     {"pre_start", "berth runs no pre_start hooks (a one-off container before the service) yet"},
@@ -304,6 +310,36 @@ const std::vector<std::pair<std::string_view, std::string_view>> reasons = {
      "named build contexts are a BuildKit feature; Docker's classic "
      "build API and Podman's (4.3) build endpoint take one context"},
     {"provider", "berth runs no provider services"},
+    {"ports[].mode",
+     "ingress publishes through Swarm's routing mesh; an engine publishes a container's port "
+     "on its own host (mode: host)"},
+    {"attach",
+     "berth's attached up (the docker-compose face) shows every service's output; it does not "
+     "leave a service out yet"},
+    {"external_links",
+     "berth links only the project's own services; join the other container's network and use "
+     "its name instead"},
+    {"depends_on.*.restart",
+     "berth does not restart a service when a service it depends on is restarted"},
+    {"pull_refresh_after",
+     "it goes with pull_policy: refresh, which berth does not have; use every_<duration>"},
+    {"build.cache_to",
+     "exporting a build cache is a BuildKit feature; the engines' build API "
+     "(Docker's classic builder, Podman 4.3) has none"},
+    {"build.entitlements",
+     "entitlements are a BuildKit feature; the engines' build API (Docker's classic builder, "
+     "Podman 4.3) has none"},
+    {"build.privileged",
+     "a privileged build is a BuildKit entitlement; the engines' build API (Docker's classic "
+     "builder, Podman 4.3) has none"},
+    {"build.provenance",
+     "build attestations are a BuildKit feature; the engines' build API "
+     "(Docker's classic builder, Podman 4.3) has none"},
+    {"build.sbom",
+     "build attestations are a BuildKit feature; the engines' build API (Docker's "
+     "classic builder, Podman 4.3) has none"},
+    {"build.isolation", "a Windows-only option"},
+    {"build.ulimits", "berth does not pass limits to a build yet"},
     {"models", "berth runs no model runner"},
     {"platform", "berth does not choose an image platform"},
 };

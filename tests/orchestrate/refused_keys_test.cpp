@@ -319,3 +319,154 @@ services:
                                "(rootful) accepts it through its Docker-compatible API and then "
                                "ignores it (seen on Podman 4.3)"});
 }
+
+TEST_CASE("every key the loader takes and up does not apply is refused with a reason of its own") {
+    // One file with each refused key of the Compose Specification; the
+    // fallback "does not apply it yet" is no reason.
+    const auto project = load(R"(
+services:
+  web:
+    image: web
+    annotations: {a: b}
+    attach: false
+    blkio_config: {weight: 300}
+    cpu_count: 1
+    cpu_percent: 50
+    credential_spec: {file: x.json}
+    external_links: [other:o]
+    gpus: all
+    isolation: default
+    platform: linux/amd64
+    pull_policy: refresh
+    pull_refresh_after: 1h
+    use_api_socket: true
+    pre_start: [{command: x}]
+    ports: [{target: 80, mode: ingress}]
+    depends_on: {db: {condition: service_started, restart: true}}
+    networks: {default: {interface_name: eth5, gw_priority: 1, driver_opts: {a: b},
+                         mac_address: "02:00:00:00:00:01"}}
+    volumes:
+      - {type: bind, source: ., target: /b, bind: {recursive: readonly}}
+      - {type: npipe, source: x, target: /n}
+      - {type: cluster, source: x, target: /c}
+      - {type: image, source: x, target: /i, image: {subpath: s}}
+      - {type: volume, source: v, target: /v, volume: {subpath: s}}
+    deploy:
+      mode: global
+      endpoint_mode: vip
+      labels: {a: b}
+      placement: {constraints: [a==b]}
+      update_config: {parallelism: 1}
+      rollback_config: {parallelism: 1}
+      resources:
+        reservations: {cpus: "1", devices: [{capabilities: [gpu]}],
+                       generic_resources: [{discrete_resource_spec: {kind: gpu, value: 1}}]}
+      restart_policy: {delay: 5s, window: 10s}
+    build:
+      context: .
+      additional_contexts: {a: .}
+      entitlements: [network.host]
+      privileged: true
+      cache_to: [type=local]
+      isolation: default
+      secrets: [s]
+      ssh: [default]
+      ulimits: {nofile: 1}
+      sbom: true
+      provenance: true
+  db: {image: db}
+  prov: {provider: {type: model}}
+  modeled: {image: x, models: [m]}
+networks: {default: {enable_ipv4: true}}
+volumes: {v: {}}
+secrets: {s: {file: ./s}}
+models: {m: {model: x}}
+)");
+    std::set<std::string> keys;
+    for (const auto& key : refused_keys(project)) {
+        CAPTURE(key.to_string());
+        CHECK(key.reason != "berth up does not apply it yet");
+        CHECK(!key.reason.empty());
+        keys.insert(key.owner + ": " + key.key_path);
+    }
+    for (const char* expected : {"service web: annotations",
+                                 "service web: attach",
+                                 "service web: blkio_config",
+                                 "service web: cpu_count",
+                                 "service web: cpu_percent",
+                                 "service web: credential_spec",
+                                 "service web: external_links",
+                                 "service web: gpus",
+                                 "service web: isolation",
+                                 "service web: platform",
+                                 "service web: pull_policy",
+                                 "service web: pull_refresh_after",
+                                 "service web: use_api_socket",
+                                 "service web: pre_start",
+                                 "service web: ports[0].mode",
+                                 "service web: depends_on.db.restart",
+                                 "service web: networks.default.interface_name",
+                                 "service web: networks.default.gw_priority",
+                                 "service web: networks.default.driver_opts",
+                                 "service web: networks.default.mac_address",
+                                 "service web: volumes[0].bind.recursive",
+                                 "service web: volumes[1].type",
+                                 "service web: volumes[2].type",
+                                 "service web: volumes[3].type",
+                                 "service web: volumes[4].volume.subpath",
+                                 "service web: deploy.mode",
+                                 "service web: deploy.endpoint_mode",
+                                 "service web: deploy.labels",
+                                 "service web: deploy.placement",
+                                 "service web: deploy.update_config",
+                                 "service web: deploy.rollback_config",
+                                 "service web: deploy.resources.reservations.cpus",
+                                 "service web: deploy.resources.reservations.devices",
+                                 "service web: deploy.resources.reservations.generic_resources",
+                                 "service web: deploy.restart_policy.delay",
+                                 "service web: deploy.restart_policy.window",
+                                 "service web: build.additional_contexts",
+                                 "service web: build.entitlements",
+                                 "service web: build.privileged",
+                                 "service web: build.cache_to",
+                                 "service web: build.isolation",
+                                 "service web: build.secrets",
+                                 "service web: build.ssh",
+                                 "service web: build.ulimits",
+                                 "service web: build.sbom",
+                                 "service web: build.provenance",
+                                 "service prov: provider",
+                                 "service modeled: models",
+                                 "network default: enable_ipv4"}) {
+        CAPTURE(expected);
+        CHECK(keys.count(expected) == 1);
+    }
+    // ports[].mode host is what an engine does anyway: applied.
+    CHECK(refused(R"(services: {web: {image: web, ports: [{target: 80, mode: host}]}})").empty());
+}
+
+TEST_CASE("keys Podman's compatible API drops are refused on Podman only") {
+    const auto project = load(R"(
+services:
+  web:
+    image: web
+    domainname: example.test
+    cgroup: private
+)");
+    berth::orchestrate::EngineAbilities podman;
+    podman.engine = "podman 4.3.1 (rootful)";
+    podman.podman = true;
+    podman.api_version = "1.41";
+    std::vector<std::string> lines;
+    for (const auto& key : refused_keys(project, {}, podman))
+        lines.push_back(key.to_string());
+    const std::string dropped =
+        "podman 4.3.1 (rootful) accepts it through its Docker-compatible API and then ignores it "
+        "(seen on Podman 4.3)";
+    CHECK(lines == std::vector<std::string>{"service web: cgroup: " + dropped,
+                                            "service web: domainname: " + dropped});
+    berth::orchestrate::EngineAbilities docker;
+    docker.engine = "docker 20.10.24 (rootful)";
+    docker.api_version = "1.41";
+    CHECK(refused_keys(project, {}, docker).empty());
+}
