@@ -146,6 +146,9 @@ class Engine {
     HealthResult run_healthcheck(const std::string& container);
 
     // ---- networks (networks.cpp)
+    /// Returns the new network's id. When the engine warns that it left part
+    /// of the spec out (Podman: an option it does not know), removes the
+    /// network again and throws EngineWarning with the engine's words.
     std::string network_create(const NetworkSpec& spec);
     std::optional<NetworkInfo> network_inspect(const std::string& network);
     std::vector<NetworkInfo> network_list(const ListFilter& filter = {});

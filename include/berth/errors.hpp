@@ -92,13 +92,14 @@ class Conflict : public EngineError {
     using EngineError::EngineError;
 };
 
-/// The engine created a container but warned that it changed or dropped part
-/// of what was asked: Docker's create answer lists `Warnings` (an I/O weight
-/// without the kernel's support, the OOM killer turned off without a memory
-/// limit, ...) and runs the container anyway. berth removes such a container
-/// again rather than run something other than what was asked; what() names
-/// the container and quotes every warning. (Podman's Docker-compatible create
-/// endpoint answers an empty list, always.)
+/// The engine created a container or network but warned that it changed or
+/// dropped part of what was asked: Docker's container create answer lists
+/// `Warnings` (an I/O weight without the kernel's support, the OOM killer
+/// turned off without a memory limit, ...) and runs the container anyway;
+/// Podman's network create answers a `Warning` for each option it does not
+/// know. berth removes such an object again rather than use something other
+/// than what was asked; what() names it and quotes every warning. (Podman's
+/// Docker-compatible container create answers an empty list, always.)
 class EngineWarning : public EngineError {
   public:
     EngineWarning(std::string operation, std::string target, std::vector<std::string> warnings);

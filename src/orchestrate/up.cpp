@@ -280,9 +280,28 @@ class UpRun {
             for (const auto& [label, value] : options_.owner_labels)
                 spec.labels[label] = value;
             spec.labels[compose_labels::version] = "1.29.2";
-            engine_.network_create(spec);
+            create_network(key, spec);
             created_.networks.push_back(network.name);
             changed_ = true;
+        }
+    }
+
+    /// A network the engine warns it made other than asked (it removed it
+    /// again) stops up, naming the compose network.
+    void create_network(const std::string& key, const NetworkSpec& spec) {
+        try {
+            engine_.network_create(spec);
+        } catch (const EngineWarning& warned) {
+            std::string report =
+                "network " + key + ": the engine warned when it created " + spec.name +
+                ", so berth removed it" +
+                (options_.keep_on_failure ? "" : "; what this up made is taken away");
+            for (const auto& warning : warned.warnings())
+                report += "\n  engine says: " + warning;
+            report +=
+                "\n  hint: change or remove the network's driver_opts or ipam setting that "
+                "the warning is about, then run up again";
+            throw UsageError(report);
         }
     }
 
