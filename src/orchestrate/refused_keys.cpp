@@ -4,6 +4,7 @@
 #include <berth/engine.hpp>
 #include <berth/errors.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 #include <tuple>
@@ -31,6 +32,8 @@ struct Honoured {
     /// A row of `setups` that says, from the engine's /info, whether its
     /// storage or cgroups can apply the key at all.
     std::string_view needs = {};
+    /// Values an engine that drops the key still honours, being its default.
+    std::vector<std::string_view> kept = {};
 };
 
 /// The reason an engine set up like this cannot apply a key, or "" when it
@@ -121,7 +124,8 @@ const std::vector<Honoured> honoured_service_keys = {
     // Relabelling is a no-op on hosts without SELinux, for the engines too.
     {"volumes[].bind.selinux"},
     {"volumes[].bind.recursive", {"enabled", "disabled"}, "1.40"},
-    {"volumes[].volume.nocopy"},
+    // Podman's compatible API (4.3) drops NoCopy: it copies the image's files in.
+    {.path = "volumes[].volume.nocopy", .dropped_by = "podman"},
     {"volumes[].volume.labels.*"},
     // No effect on Linux hosts, for docker either.
     {"volumes[].consistency"},
@@ -247,12 +251,14 @@ const std::vector<Honoured> honoured_network_keys = {
     {"enable_ipv6"},
     {"external"},
     {"driver_opts.*"},
-    {"ipam.driver"},
-    {"ipam.options.*"},
+    // Podman's compatible API (4.3) keeps its own IPAM and drops the driver
+    // named, the IPAM options and the auxiliary addresses.
+    {.path = "ipam.driver", .dropped_by = "podman", .kept = {"default"}},
+    {.path = "ipam.options.*", .dropped_by = "podman"},
     {"ipam.config[].subnet"},
     {"ipam.config[].ip_range"},
     {"ipam.config[].gateway"},
-    {"ipam.config[].aux_addresses.*"},
+    {.path = "ipam.config[].aux_addresses.*", .dropped_by = "podman"},
 };
 const std::vector<Honoured> honoured_volume_keys = {
     {"name"}, {"driver"}, {"driver_opts.*"}, {"labels.*"}, {"external"},
@@ -439,7 +445,7 @@ class Walker {
             if (!value.is_object() && !value.is_array()) {
                 check_value(value, generic, shown);
             }
-            check_engine(*find_honoured(honoured_, generic, true), shown);
+            check_engine(*find_honoured(honoured_, generic, true), value, shown);
             return;
         }
         if (!generic.empty() && !find_honoured(honoured_, generic, false)) {
@@ -483,9 +489,13 @@ class Walker {
             RefusedKey{owner_, shown, "the value '" + text + "': " + reason_for(generic)});
     }
 
-    void check_engine(const Honoured& entry, const std::string& shown) {
-        if ((entry.dropped_by == "podman" && engine_.podman) ||
-            (entry.dropped_by == "podman-rootless" && engine_.podman && engine_.rootless)) {
+    void check_engine(const Honoured& entry, const json& value, const std::string& shown) {
+        const bool kept =
+            value.is_string() && std::find(entry.kept.begin(), entry.kept.end(),
+                                           value.get<std::string>()) != entry.kept.end();
+        if (!kept &&
+            ((entry.dropped_by == "podman" && engine_.podman) ||
+             (entry.dropped_by == "podman-rootless" && engine_.podman && engine_.rootless))) {
             out_.push_back(RefusedKey{owner_, shown,
                                       engine_.engine +
                                           " accepts it through its Docker-compatible API and "

@@ -255,6 +255,16 @@ std::vector<EngineDependentKey> engine_dependent_keys() {
          json{{"HostConfig", {{"OomKillDisable", true}}}},
          "cat /sys/fs/cgroup/memory/memory.oom_control",
          [](const std::string& out) { return holds(out, "oom_kill_disable 1"); }},
+        // The image has files in /etc/skel: a volume mounted there with
+        // nocopy starts empty.
+        {"volumes[0].volume.nocopy", "nocopy",
+         "    volumes: [{type: volume, target: /etc/skel, volume: {nocopy: true}}]\n",
+         json{{"HostConfig",
+               {{"Mounts",
+                 {{{"Type", "volume"},
+                   {"Target", "/etc/skel"},
+                   {"VolumeOptions", {{"NoCopy", true}}}}}}}}},
+         "ls -A /etc/skel | wc -l", [](const std::string& out) { return out == "0\n"; }},
         // The cgroup tree has mounts under it: a non-recursive bind shows
         // its folders empty.
         {"volumes[0].bind.recursive", "flat",
@@ -269,6 +279,53 @@ std::vector<EngineDependentKey> engine_dependent_keys() {
                    {"BindOptions", {{"NonRecursive", true}}}}}}}}},
          "ls /host-cgroup/memory | wc -l", [](const std::string& out) { return out == "0\n"; }},
     };
+}
+
+/// What the engine itself does with a network's driver option and IPAM
+/// auxiliary addresses, asked like engine_verdict() over its API.
+struct NetworkVerdict {
+    std::string warning;       ///< the create answer's Warning
+    bool option_kept = false;  ///< the option is in the network's inspect
+    bool auxiliary_kept = false;
+};
+
+/// Subnets of the run's own: the three backends' runs go in parallel.
+std::string own_octet() {
+    const std::string label = backend_label(engine().backend());
+    return label == "docker" ? "97" : label == "podman" ? "96" : "95";
+}
+
+const NetworkVerdict& network_verdict() {
+    static const NetworkVerdict verdict = [] {
+        RawEngine raw;
+        const std::string name = unique_name("berth-keys-verdict");
+        const std::string subnet = "10." + own_octet() + ".5.";
+        nlohmann::json body = {{"Name", name},
+                               {"CheckDuplicate", true},
+                               {"Options", {{"com.docker.network.bridge.enable_icc", "true"}}},
+                               {"IPAM",
+                                {{"Config",
+                                  {{{"Subnet", subnet + "0/24"},
+                                    {"AuxiliaryAddresses", {{"reserved", subnet + "2"}}}}}}}}};
+        auto [status, answer] = raw.send("POST", "/networks/create", body.dump());
+        REQUIRE_MESSAGE(status == 201, answer);
+        NetworkVerdict result;
+        result.warning = nlohmann::json::parse(answer).value("Warning", "");
+        const auto network = inspected("/networks/" + name);
+        result.option_kept = network.value("Options", nlohmann::json::object())
+                                 .contains("com.docker.network.bridge.enable_icc");
+        for (const auto& pool : network["IPAM"].value("Config", nlohmann::json::array()))
+            result.auxiliary_kept = result.auxiliary_kept || pool.contains("AuxiliaryAddresses");
+        raw.send("DELETE", "/networks/" + name);
+        std::cout << "the engine's own answer: network driver_opts: "
+                  << (!result.warning.empty() ? "warned about"
+                      : result.option_kept    ? "applied"
+                                              : "dropped")
+                  << "\nthe engine's own answer: network ipam aux_addresses: "
+                  << (result.auxiliary_kept ? "applied" : "dropped") << std::endl;
+        return result;
+    }();
+    return verdict;
 }
 
 enum class Fate { applied, dropped, warned, refused_at_create, refused_at_start };
@@ -350,7 +407,7 @@ const char* const everywhere_services = R"(
     volumes:
       - {type: tmpfs, target: /scratch, tmpfs: {size: 2m, mode: 1016}}
       - {type: tmpfs, target: /scratch-octal, tmpfs: {mode: 01770}}
-      - {type: volume, source: data, target: /data, volume: {nocopy: true}}
+      - {type: volume, source: data, target: /data}
       - {type: bind, source: ./bind, target: /bind, read_only: true, consistency: cached,
          bind: {propagation: rprivate, selinux: z}}
       - ./made-by-engine:/made
@@ -379,6 +436,7 @@ const char* const everywhere_services = R"(
     labels: {test.label: terminal}
     logging: {driver: json-file, options: {max-size: 1m}}
     runtime: runc
+    ports: [{target: 7001, host_ip: 127.0.0.1, mode: host}]
 )";
 
 // cgroup limits: every engine whose containers have the controllers (not
@@ -432,8 +490,7 @@ const char* const docker_services = R"(
 const char* const project_tail = R"(
 networks:
   front:
-    ipam: {config: [{subnet: 192.168.97.0/24}]}
-    driver_opts: {com.docker.network.bridge.enable_icc: "true"}
+    ipam: {config: [{subnet: 192.168.97.0/24, gateway: 192.168.97.1, ip_range: 192.168.97.0/25}]}
   back:
     enable_ipv6: true
     internal: true
@@ -568,6 +625,19 @@ const std::vector<Effect> limit_effects = {
     {"quota", "cpu_quota", {"cat", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us"}, "25000"},
 };
 
+// The three backends' runs go in parallel: each takes subnets of its own.
+std::string with_own_subnet(std::string text) {
+    const std::string own = own_octet();
+    for (const char* pattern : {"192.168.97.", "fd00:97:", "fd000097"}) {
+        const std::string from = pattern;
+        std::string to = from;
+        to.replace(to.find("97"), 2, own);
+        for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + 1))
+            text.replace(at, to.size(), to);
+    }
+    return text;
+}
+
 /// One check of the engine's own inspect answer: a JSON pointer into it and
 /// the value it must hold.
 struct Inspected {
@@ -589,9 +659,15 @@ std::vector<Inspected> inspections() {
         {"plain", "stop_grace_period", "", "/Config/StopTimeout", 3},
         {"terminal", "labels", "", "/Config/Labels/test.label", "terminal"},
         {"terminal", "logging.driver", "", "/HostConfig/LogConfig/Type", "json-file"},
+        {"plain", "ipc", "", "/HostConfig/IpcMode", "shareable"},
+        {"terminal", "ports[].mode host", "", "/HostConfig/PortBindings/7001~1tcp/0/HostIp",
+         "127.0.0.1"},
         {"network back", "enable_ipv6", "", "/EnableIPv6", true},
         {"network back", "internal", "", "/Internal", true},
         {"network back", "labels", "", "/Labels/test.network", "back"},
+        {"network front", "ipam gateway", "", "/IPAM/Config/0/Gateway",
+         with_own_subnet("192.168.97.1")},
+        {"volume data", "labels", "", "/Labels/test.volume", "data"},
     };
     if (engine().backend().is_podman()) {
         // Podman writes the signal's number.
@@ -600,27 +676,17 @@ std::vector<Inspected> inspections() {
         checks.push_back(
             {"terminal", "logging.options", "/libpod", "/HostConfig/LogConfig/Size", "1MB"});
         checks.push_back({"terminal", "runtime", "/libpod", "/OCIRuntime", "runc"});
+        checks.push_back({"network front", "ipam ip_range", "/libpod",
+                          "/subnets/0/lease_range/end_ip", with_own_subnet("192.168.97.127")});
     } else {
         checks.push_back({"plain", "stop_signal", "", "/Config/StopSignal", "SIGINT"});
         checks.push_back(
             {"terminal", "logging.options", "", "/HostConfig/LogConfig/Config/max-size", "1m"});
         checks.push_back({"terminal", "runtime", "", "/HostConfig/Runtime", "runc"});
+        checks.push_back({"network front", "ipam ip_range", "", "/IPAM/Config/0/IPRange",
+                          with_own_subnet("192.168.97.0/25")});
     }
     return checks;
-}
-
-// The three backends' runs go in parallel: each takes subnets of its own.
-std::string with_own_subnet(std::string text) {
-    const std::string label = backend_label(engine().backend());
-    const std::string own = label == "docker" ? "97" : label == "podman" ? "96" : "95";
-    for (const char* pattern : {"192.168.97.", "fd00:97:", "fd000097"}) {
-        const std::string from = pattern;
-        std::string to = from;
-        to.replace(to.find("97"), 2, own);
-        for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + 1))
-            text.replace(at, to.size(), to);
-    }
-    return text;
 }
 
 void check_effects(const KeysProject& project, const std::vector<Effect>& effects) {
@@ -659,7 +725,10 @@ void check_inspections(const KeysProject& project) {
         const std::string owner = check.service;
         const std::string path =
             owner.rfind("network ", 0) == 0
-                ? "/networks/" + project.name() + "_" + owner.substr(8)
+                ? check.path + "/networks/" + project.name() + "_" + owner.substr(8) +
+                      (check.path.empty() ? "" : "/json")
+            : owner.rfind("volume ", 0) == 0
+                ? "/volumes/" + project.name() + "_" + owner.substr(7)
                 : check.path + "/containers/" + project.container(owner) + "/json";
         const nlohmann::json answer = inspected(path);
         const nlohmann::json::json_pointer pointer(check.pointer);
@@ -728,6 +797,19 @@ TEST_CASE("every key up applies reaches the running containers") {
     std::string text = with_own_subnet("services:" + services + project_tail);
     const std::string placeholder = "EXTERNAL_VOLUME";
     text.replace(text.find(placeholder), placeholder.size(), outside.name());
+    // The network keys whose fate depends on the engine, where it applies them.
+    const NetworkVerdict& network = network_verdict();
+    const bool option_applied = network.warning.empty() && network.option_kept;
+    const std::string pool = with_own_subnet("ip_range: 192.168.97.0/25");
+    text.replace(text.find(pool), pool.size(),
+                 pool + (network.auxiliary_kept
+                             ? with_own_subnet(", aux_addresses: {reserved: 192.168.97.2}")
+                             : ""));
+    if (option_applied) {
+        const std::string front = "  front:\n";
+        text.replace(text.find(front), front.size(),
+                     front + "    driver_opts: {com.docker.network.bridge.enable_icc: \"true\"}\n");
+    }
     KeysProject project(text);
     project.up();
     check_effects(project, everywhere_effects);
@@ -745,6 +827,15 @@ TEST_CASE("every key up applies reaches the running containers") {
         CHECK(judged->key.applied(result.stdout_text));
     }
     check_inspections(project);
+    const std::string front = "/networks/" + project.name() + "_front";
+    if (option_applied) {
+        CHECK(inspected(front)["Options"].value("com.docker.network.bridge.enable_icc", "") ==
+              "true");
+    }
+    if (network.auxiliary_kept) {
+        CHECK(inspected(front)["IPAM"]["Config"][0]["AuxiliaryAddresses"]["reserved"] ==
+              with_own_subnet("192.168.97.2"));
+    }
 
     auto plain = engine().container_inspect(project.container("plain"));
     CHECK(plain.state.running);
@@ -810,6 +901,49 @@ TEST_CASE("what the engine drops or refuses is refused up front, or fails up, le
                 CHECK(message.find("\n  hint: cpu_rt_runtime: ") != std::string::npos);
             CHECK(message.find("\n  hint: ") != std::string::npos);
         }
+        CHECK(project.nothing_left());
+    }
+
+    // A network option the engine does not know (Podman warns, and leaves
+    // it out), and auxiliary addresses it drops.
+    const NetworkVerdict& network = network_verdict();
+    CAPTURE(network.warning);
+    if (!network.warning.empty() || !network.option_kept) {
+        KeysProject project(R"(
+services:
+  joined:
+    image: berth/debian:bookworm
+    command: [sleep, infinity]
+    networks: [optioned]
+networks:
+  optioned:
+    driver_opts: {com.docker.network.bridge.enable_icc: "true"}
+)");
+        std::string message;
+        try {
+            project.up();
+        } catch (const UsageError& error) {
+            message = error.what();
+        }
+        CAPTURE(message);
+        CHECK(message.rfind("network optioned: the engine warned when it created ", 0) == 0);
+        CHECK(message.find("\n  engine says: " + network.warning) != std::string::npos);
+        CHECK(project.nothing_left());
+    }
+    if (!network.auxiliary_kept) {
+        KeysProject project(R"(
+services:
+  joined:
+    image: berth/debian:bookworm
+    networks: [reserving]
+networks:
+  reserving:
+    ipam: {config: [{subnet: 192.168.90.0/24, aux_addresses: {reserved: 192.168.90.2}}]}
+)");
+        const std::string message = refusal_of(project);
+        CAPTURE(message);
+        CHECK(message.find("network reserving: ipam.config[0].aux_addresses.reserved: ") !=
+              std::string::npos);
         CHECK(project.nothing_left());
     }
 

@@ -469,4 +469,28 @@ services:
     docker.engine = "docker 20.10.24 (rootful)";
     docker.api_version = "1.41";
     CHECK(refused_keys(project, {}, docker).empty());
+
+    const auto networked = load(R"(
+services:
+  web:
+    image: web
+    volumes: [{type: volume, target: /v, volume: {nocopy: true}}]
+    networks: [front, other]
+networks:
+  front:
+    ipam: {driver: default, options: {a: b},
+           config: [{subnet: 10.5.0.0/16, aux_addresses: {h: 10.5.0.2}}]}
+  other:
+    ipam: {driver: dhcp}
+)");
+    lines.clear();
+    for (const auto& key : refused_keys(networked, {}, podman))
+        lines.push_back(key.to_string());
+    CHECK(lines == std::vector<std::string>{
+                       "service web: volumes[0].volume.nocopy: " + dropped,
+                       "network front: ipam.config[0].aux_addresses.h: " + dropped,
+                       "network front: ipam.options.a: " + dropped,
+                       "network other: ipam.driver: " + dropped,
+                   });
+    CHECK(refused_keys(networked, {}, docker).empty());
 }
