@@ -126,7 +126,8 @@ const std::vector<Honoured> honoured_service_keys = {
     {"volumes[].bind.recursive", {"enabled", "disabled"}, "1.40"},
     // Podman's compatible API (4.3) drops NoCopy: it copies the image's files in.
     {.path = "volumes[].volume.nocopy", .dropped_by = "podman"},
-    {"volumes[].volume.labels.*"},
+    // Podman's compatible API (4.3) drops them from the volume it makes.
+    {.path = "volumes[].volume.labels.*", .dropped_by = "podman"},
     // No effect on Linux hosts, for docker either.
     {"volumes[].consistency"},
     {"tmpfs"},

@@ -142,6 +142,26 @@ nlohmann::json inspected(const std::string& path) {
     return nlohmann::json::parse(answer);
 }
 
+/// What shows a key's effect in a running container: the output of the sh
+/// script `probe` in it, or with no script, the labels of the volumes the
+/// engine made for its mounts (which only the engine can tell).
+ExecResult observe(const std::string& container, const std::string& probe) {
+    if (!probe.empty())
+        return engine().exec(container, {"sh", "-c", probe});
+    RawEngine raw;
+    ExecResult result;
+    const auto answer =
+        nlohmann::json::parse(raw.send("GET", "/containers/" + container + "/json").second);
+    for (const auto& mount : answer.value("Mounts", nlohmann::json::array())) {
+        if (mount.value("Type", "") != "volume")
+            continue;
+        auto volume =
+            nlohmann::json::parse(raw.send("GET", "/volumes/" + mount.value("Name", "")).second);
+        result.stdout_text += volume.value("Labels", nlohmann::json::object()).dump() + "\n";
+    }
+    return result;
+}
+
 /// Creates a container whose create request holds `fields` besides an image
 /// and a command, starts it, runs the sh script `probe` in it, and removes it.
 EngineVerdict engine_verdict(const nlohmann::json& fields, const std::string& probe) {
@@ -162,7 +182,7 @@ EngineVerdict engine_verdict(const nlohmann::json& fields, const std::string& pr
     if (started >= 300) {
         verdict.start_error = engine_message(start_answer);
     } else {
-        auto result = engine().exec(name, {"sh", "-c", probe});
+        auto result = observe(name, probe);
         verdict.ran = result.exit_code == 0;
         verdict.inside = result.stdout_text;
     }
@@ -186,7 +206,7 @@ struct EngineDependentKey {
     const char* service;   ///< a service of its own, named after the key
     const char* settings;  ///< that service's keys, as YAML indented by four
     nlohmann::json fields;
-    const char* probe;  ///< a sh script; its output shows the effect
+    const char* probe;  ///< a sh script whose output shows the effect; see observe()
     bool (*applied)(const std::string& output);
 };
 
@@ -265,6 +285,17 @@ std::vector<EngineDependentKey> engine_dependent_keys() {
                    {"Target", "/etc/skel"},
                    {"VolumeOptions", {{"NoCopy", true}}}}}}}}},
          "ls -A /etc/skel | wc -l", [](const std::string& out) { return out == "0\n"; }},
+        // A volume the engine makes for the mount carries the labels; the
+        // probe reads them back from the engine (below, for berth's).
+        {"volumes[0].volume.labels.test.mount", "labelled",
+         "    volumes: [{type: volume, target: /labelled, volume: {labels: {test.mount: "
+         "labelled}}}]\n",
+         json{{"HostConfig",
+               {{"Mounts",
+                 {{{"Type", "volume"},
+                   {"Target", "/labelled"},
+                   {"VolumeOptions", {{"Labels", {{"test.mount", "labelled"}}}}}}}}}}},
+         "", [](const std::string& out) { return holds(out, "\"test.mount\":\"labelled\""); }},
         // The cgroup tree has mounts under it: a non-recursive bind shows
         // its folders empty.
         {"volumes[0].bind.recursive", "flat",
@@ -377,6 +408,7 @@ const char* const everywhere_services = R"(
     command: [sleep, infinity]
     init: true
     volumes: [lent:/lent]
+    networks: [default, outside]
   borrower:
     image: berth/debian:bookworm
     command: [sleep, infinity]
@@ -491,6 +523,7 @@ const char* const project_tail = R"(
 networks:
   front:
     ipam: {config: [{subnet: 192.168.97.0/24, gateway: 192.168.97.1, ip_range: 192.168.97.0/25}]}
+  outside: {external: true, name: EXTERNAL_NETWORK}
   back:
     enable_ipv6: true
     internal: true
@@ -774,6 +807,27 @@ class OutsideVolume {
     std::string name_;
 };
 
+/// Removes a network made outside the project at scope exit.
+class OutsideNetwork {
+  public:
+    OutsideNetwork() : name_(unique_name("berth-keys-outside")) {
+        NetworkSpec spec;
+        spec.name = name_;
+        engine().network_create(spec);
+    }
+    ~OutsideNetwork() {
+        try {
+            engine().network_remove(name_);
+        } catch (const std::exception& error) {
+            std::cerr << "cleanup of network " << name_ << ": " << error.what() << std::endl;
+        }
+    }
+    const std::string& name() const { return name_; }
+
+  private:
+    std::string name_;
+};
+
 bool limits_apply() {
     return has_controller("memory") && has_controller("cpu") && has_controller("cpuset") &&
            has_controller("pids");
@@ -785,6 +839,7 @@ TEST_CASE("every key up applies reaches the running containers") {
     const bool limits = limits_apply();
     const bool docker = !engine().backend().is_podman();
     OutsideVolume outside;
+    OutsideNetwork outside_network;
     std::string services = std::string(everywhere_services) + (limits ? limit_services : "") +
                            (docker ? docker_services : "");
     std::vector<const Judged*> applied;
@@ -797,6 +852,9 @@ TEST_CASE("every key up applies reaches the running containers") {
     std::string text = with_own_subnet("services:" + services + project_tail);
     const std::string placeholder = "EXTERNAL_VOLUME";
     text.replace(text.find(placeholder), placeholder.size(), outside.name());
+    const std::string network_placeholder = "EXTERNAL_NETWORK";
+    text.replace(text.find(network_placeholder), network_placeholder.size(),
+                 outside_network.name());
     // The network keys whose fate depends on the engine, where it applies them.
     const NetworkVerdict& network = network_verdict();
     const bool option_applied = network.warning.empty() && network.option_kept;
@@ -821,8 +879,7 @@ TEST_CASE("every key up applies reaches the running containers") {
     for (const auto* judged : applied) {
         const std::string key = judged->key.key;
         CAPTURE(key);
-        auto result =
-            engine().exec(project.container(judged->key.service), {"sh", "-c", judged->key.probe});
+        auto result = observe(project.container(judged->key.service), judged->key.probe);
         CAPTURE(result.stdout_text);
         CHECK(judged->key.applied(result.stdout_text));
     }
@@ -852,6 +909,10 @@ TEST_CASE("every key up applies reaches the running containers") {
     CHECK(plain.networks.size() == 2);
     bool made = std::filesystem::is_directory(project.folder() / "made-by-engine");
     CHECK(made);
+    bool on_outside = false;
+    for (const auto& network : engine().container_inspect(project.container("lender")).networks)
+        on_outside = on_outside || network.network == outside_network.name();
+    CHECK(on_outside);  // an external network
     // The namespace service shares the host's PID namespace: its PID 1 is not sleep.
     auto comm = engine().exec(project.container("namespaces"), {"cat", "/proc/1/comm"});
     CHECK(comm.stdout_text != "sleep\n");

@@ -474,7 +474,7 @@ services:
 services:
   web:
     image: web
-    volumes: [{type: volume, target: /v, volume: {nocopy: true}}]
+    volumes: [{type: volume, target: /v, volume: {nocopy: true, labels: {a: b}}}]
     networks: [front, other]
 networks:
   front:
@@ -487,6 +487,7 @@ networks:
     for (const auto& key : refused_keys(networked, {}, podman))
         lines.push_back(key.to_string());
     CHECK(lines == std::vector<std::string>{
+                       "service web: volumes[0].volume.labels.a: " + dropped,
                        "service web: volumes[0].volume.nocopy: " + dropped,
                        "network front: ipam.config[0].aux_addresses.h: " + dropped,
                        "network front: ipam.options.a: " + dropped,
