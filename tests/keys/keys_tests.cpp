@@ -833,41 +833,43 @@ bool limits_apply() {
            has_controller("pids");
 }
 
+/// The shared project: the keys every engine applies, the limits and links
+/// where this engine has them, and the engine-dependent keys it applies.
+std::string shared_stack_text(const std::string& outside_volume,
+                              const std::string& outside_network) {
+    std::string services = std::string(everywhere_services) +
+                           (limits_apply() ? limit_services : "") +
+                           (engine().backend().is_podman() ? "" : docker_services);
+    for (const auto& judged : judged_keys()) {
+        if (judged.fate == Fate::applied)
+            services += service_yaml(judged.key);
+    }
+    std::string text = with_own_subnet("services:" + services + project_tail);
+    auto put = [&text](const std::string& placeholder, const std::string& value) {
+        text.replace(text.find(placeholder), placeholder.size(), value);
+    };
+    put("EXTERNAL_VOLUME", outside_volume);
+    put("EXTERNAL_NETWORK", outside_network);
+    const NetworkVerdict& network = network_verdict();
+    const std::string pool = with_own_subnet("ip_range: 192.168.97.0/25");
+    if (network.auxiliary_kept)
+        put(pool, pool + with_own_subnet(", aux_addresses: {reserved: 192.168.97.2}"));
+    if (network.warning.empty() && network.option_kept)
+        put("  front:\n",
+            "  front:\n    driver_opts: {com.docker.network.bridge.enable_icc: \"true\"}\n");
+    return text;
+}
+
 }  // namespace
 
 TEST_CASE("every key up applies reaches the running containers") {
     const bool limits = limits_apply();
     const bool docker = !engine().backend().is_podman();
-    OutsideVolume outside;
-    OutsideNetwork outside_network;
-    std::string services = std::string(everywhere_services) + (limits ? limit_services : "") +
-                           (docker ? docker_services : "");
-    std::vector<const Judged*> applied;
-    for (const auto& judged : judged_keys()) {
-        if (judged.fate == Fate::applied) {
-            applied.push_back(&judged);
-            services += service_yaml(judged.key);
-        }
-    }
-    std::string text = with_own_subnet("services:" + services + project_tail);
-    const std::string placeholder = "EXTERNAL_VOLUME";
-    text.replace(text.find(placeholder), placeholder.size(), outside.name());
-    const std::string network_placeholder = "EXTERNAL_NETWORK";
-    text.replace(text.find(network_placeholder), network_placeholder.size(),
-                 outside_network.name());
-    // The network keys whose fate depends on the engine, where it applies them.
     const NetworkVerdict& network = network_verdict();
     const bool option_applied = network.warning.empty() && network.option_kept;
-    const std::string pool = with_own_subnet("ip_range: 192.168.97.0/25");
-    text.replace(text.find(pool), pool.size(),
-                 pool + (network.auxiliary_kept
-                             ? with_own_subnet(", aux_addresses: {reserved: 192.168.97.2}")
-                             : ""));
-    if (option_applied) {
-        const std::string front = "  front:\n";
-        text.replace(text.find(front), front.size(),
-                     front + "    driver_opts: {com.docker.network.bridge.enable_icc: \"true\"}\n");
-    }
+    OutsideVolume outside;
+    OutsideNetwork outside_network;
+    const std::string text = shared_stack_text(outside.name(), outside_network.name());
     KeysProject project(text);
     project.up();
     check_effects(project, everywhere_effects);
@@ -876,12 +878,14 @@ TEST_CASE("every key up applies reaches the running containers") {
         check_effects(project, limit_effects);
     // The keys whose fate depends on the engine, where it applies them: the
     // same look inside as at the engine's own container.
-    for (const auto* judged : applied) {
-        const std::string key = judged->key.key;
+    for (const auto& judged : judged_keys()) {
+        if (judged.fate != Fate::applied)
+            continue;
+        const std::string key = judged.key.key;
         CAPTURE(key);
-        auto result = observe(project.container(judged->key.service), judged->key.probe);
+        auto result = observe(project.container(judged.key.service), judged.key.probe);
         CAPTURE(result.stdout_text);
-        CHECK(judged->key.applied(result.stdout_text));
+        CHECK(judged.key.applied(result.stdout_text));
     }
     check_inspections(project);
     const std::string front = "/networks/" + project.name() + "_front";
@@ -923,7 +927,9 @@ TEST_CASE("every key up applies reaches the running containers") {
     CHECK(host_name.stdout_text == std::string(buffer) + "\n");
 }
 
-TEST_CASE("what the engine drops or refuses is refused up front, or fails up, leaving nothing") {
+namespace {
+
+void check_engine_dependent_refusals() {
     // The keys whose fate depends on the engine, as its own container showed:
     // a dropped field or a refused create is refused before anything is made;
     // a warning or a refused start fails up with the engine's words.
@@ -964,7 +970,9 @@ TEST_CASE("what the engine drops or refuses is refused up front, or fails up, le
         }
         CHECK(project.nothing_left());
     }
+}
 
+void check_network_refusals() {
     // A network option the engine does not know (Podman warns, and leaves
     // it out), and auxiliary addresses it drops.
     const NetworkVerdict& network = network_verdict();
@@ -1007,7 +1015,9 @@ networks:
               std::string::npos);
         CHECK(project.nothing_left());
     }
+}
 
+void check_limit_refusals() {
     // cgroup limits where the engine's containers have no controllers
     // (rootless Podman without delegation only warns and runs them unlimited).
     if (!limits_apply()) {
@@ -1029,7 +1039,9 @@ networks:
         CHECK(message.find("cannot enforce it: its containers have no") != std::string::npos);
         CHECK(project.nothing_left());
     }
+}
 
+void check_links_refusal() {
     // Podman's compatible API takes links and ignores them.
     if (engine().backend().is_podman()) {
         KeysProject project(R"(
@@ -1049,6 +1061,15 @@ services:
               std::string::npos);
         CHECK(project.nothing_left());
     }
+}
+
+}  // namespace
+
+TEST_CASE("what the engine drops or refuses is refused up front, or fails up, leaving nothing") {
+    check_engine_dependent_refusals();
+    check_network_refusals();
+    check_limit_refusals();
+    check_links_refusal();
 }
 
 TEST_CASE("keys no engine here can apply are refused by name, creating nothing") {
