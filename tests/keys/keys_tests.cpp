@@ -445,7 +445,7 @@ const char* const everywhere_services = R"(
       - ./made-by-engine:/made
       - {type: volume, source: outside, target: /outside}
     networks:
-      front: {ipv4_address: 192.168.97.7, aliases: [plain-front], priority: 10}
+      front: {ipv4_address: 10.97.1.7, aliases: [plain-front], priority: 10}
       back: {aliases: [plain-back], ipv6_address: "fd00:97::7"}
   namespaces:
     image: berth/debian:bookworm
@@ -522,13 +522,15 @@ const char* const docker_services = R"(
 const char* const project_tail = R"(
 networks:
   front:
-    ipam: {config: [{subnet: 192.168.97.0/24, gateway: 192.168.97.1, ip_range: 192.168.97.0/25}]}
+    ipam: {config: [{subnet: 10.97.1.0/24, gateway: 10.97.1.1, ip_range: 10.97.1.0/25}]}
   outside: {external: true, name: EXTERNAL_NETWORK}
   back:
     enable_ipv6: true
     internal: true
     labels: {test.network: back}
-    ipam: {config: [{subnet: "fd00:97::/64"}]}
+    ipam: {config: [{subnet: 10.97.7.0/24}, {subnet: "fd00:97::/64"}]}
+  default:
+    ipam: {config: [{subnet: 10.97.8.0/24}]}
 volumes:
   data:
     labels: {test.volume: data}
@@ -584,7 +586,7 @@ const std::vector<Effect> everywhere_effects = {
     {"plain", "an external volume", {"grep", "-c", " /outside ", "/proc/mounts"}, "1"},
     {"plain",
      "ipv4_address on the first network (highest priority)",
-     {"grep", "-c", "192.168.97.7", "/etc/hosts"},
+     {"grep", "-c", "10.97.1.7", "/etc/hosts"},
      "1"},
     {"plain", "ipv6_address", {"cat", "/proc/net/if_inet6"}, "fd000097000000000000000000000007"},
     {"terminal",
@@ -658,10 +660,12 @@ const std::vector<Effect> limit_effects = {
     {"quota", "cpu_quota", {"cat", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us"}, "25000"},
 };
 
-// The three backends' runs go in parallel: each takes subnets of its own.
+// The three backends' runs go in parallel: each takes subnets of its own,
+// in 10.0.0.0/8, where neither engine picks pools by itself (dockerd takes
+// 172.17-31 and then 192.168.0.0/16 in /20s, Podman 10.88 and up, slowly).
 std::string with_own_subnet(std::string text) {
     const std::string own = own_octet();
-    for (const char* pattern : {"192.168.97.", "fd00:97:", "fd000097"}) {
+    for (const char* pattern : {"10.97.", "fd00:97:", "fd000097"}) {
         const std::string from = pattern;
         std::string to = from;
         to.replace(to.find("97"), 2, own);
@@ -699,7 +703,7 @@ std::vector<Inspected> inspections() {
         {"network back", "internal", "", "/Internal", true},
         {"network back", "labels", "", "/Labels/test.network", "back"},
         {"network front", "ipam gateway", "", "/IPAM/Config/0/Gateway",
-         with_own_subnet("192.168.97.1")},
+         with_own_subnet("10.97.1.1")},
         {"volume data", "labels", "", "/Labels/test.volume", "data"},
     };
     if (engine().backend().is_podman()) {
@@ -710,14 +714,14 @@ std::vector<Inspected> inspections() {
             {"terminal", "logging.options", "/libpod", "/HostConfig/LogConfig/Size", "1MB"});
         checks.push_back({"terminal", "runtime", "/libpod", "/OCIRuntime", "runc"});
         checks.push_back({"network front", "ipam ip_range", "/libpod",
-                          "/subnets/0/lease_range/end_ip", with_own_subnet("192.168.97.127")});
+                          "/subnets/0/lease_range/end_ip", with_own_subnet("10.97.1.127")});
     } else {
         checks.push_back({"plain", "stop_signal", "", "/Config/StopSignal", "SIGINT"});
         checks.push_back(
             {"terminal", "logging.options", "", "/HostConfig/LogConfig/Config/max-size", "1m"});
         checks.push_back({"terminal", "runtime", "", "/HostConfig/Runtime", "runc"});
         checks.push_back({"network front", "ipam ip_range", "", "/IPAM/Config/0/IPRange",
-                          with_own_subnet("192.168.97.0/25")});
+                          with_own_subnet("10.97.1.0/25")});
     }
     return checks;
 }
@@ -813,6 +817,8 @@ class OutsideNetwork {
     OutsideNetwork() : name_(unique_name("berth-keys-outside")) {
         NetworkSpec spec;
         spec.name = name_;
+        // Of the run's own: one the engine picks may be the shared project's.
+        spec.ipam_pools.push_back({"10." + own_octet() + ".6.0/24", "", "", {}});
         engine().network_create(spec);
     }
     ~OutsideNetwork() {
@@ -851,9 +857,9 @@ std::string shared_stack_text(const std::string& outside_volume,
     put("EXTERNAL_VOLUME", outside_volume);
     put("EXTERNAL_NETWORK", outside_network);
     const NetworkVerdict& network = network_verdict();
-    const std::string pool = with_own_subnet("ip_range: 192.168.97.0/25");
+    const std::string pool = with_own_subnet("ip_range: 10.97.1.0/25");
     if (network.auxiliary_kept)
-        put(pool, pool + with_own_subnet(", aux_addresses: {reserved: 192.168.97.2}"));
+        put(pool, pool + with_own_subnet(", aux_addresses: {reserved: 10.97.1.2}"));
     if (network.warning.empty() && network.option_kept)
         put("  front:\n",
             "  front:\n    driver_opts: {com.docker.network.bridge.enable_icc: \"true\"}\n");
@@ -895,7 +901,7 @@ TEST_CASE("every key up applies reaches the running containers") {
     }
     if (network.auxiliary_kept) {
         CHECK(inspected(front)["IPAM"]["Config"][0]["AuxiliaryAddresses"]["reserved"] ==
-              with_own_subnet("192.168.97.2"));
+              with_own_subnet("10.97.1.2"));
     }
 
     auto plain = engine().container_inspect(project.container("plain"));
@@ -905,7 +911,7 @@ TEST_CASE("every key up applies reaches the running containers") {
         if (network.network.find("front") == std::string::npos)
             continue;
         on_front = true;
-        CHECK(network.ip_address == with_own_subnet("192.168.97.7"));
+        CHECK(network.ip_address == with_own_subnet("10.97.1.7"));
         CHECK(std::find(network.aliases.begin(), network.aliases.end(), "plain-front") !=
               network.aliases.end());
     }
