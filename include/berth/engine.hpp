@@ -95,6 +95,9 @@ class BERTH_API Engine {
     void image_remove(const std::string& reference, bool force = false);
 
     // ---- containers (containers.cpp)
+    /// Returns the new container's id. When the engine warns that it changed
+    /// or dropped part of the spec, removes the container again and throws
+    /// EngineWarning with the engine's words.
     std::string container_create(const ContainerSpec& spec);
     /// false when it was already running (HTTP 304).
     bool container_start(const std::string& container);
@@ -144,6 +147,9 @@ class BERTH_API Engine {
     HealthResult run_healthcheck(const std::string& container);
 
     // ---- networks (networks.cpp)
+    /// Returns the new network's id. When the engine warns that it left part
+    /// of the spec out (Podman: an option it does not know), removes the
+    /// network again and throws EngineWarning with the engine's words.
     std::string network_create(const NetworkSpec& spec);
     std::optional<NetworkInfo> network_inspect(const std::string& network);
     std::vector<NetworkInfo> network_list(const ListFilter& filter = {});

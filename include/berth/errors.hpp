@@ -94,6 +94,23 @@ class BERTH_API Conflict : public EngineError {
     using EngineError::EngineError;
 };
 
+/// The engine created a container or network but warned that it changed or
+/// dropped part of what was asked: Docker's container create answer lists
+/// `Warnings` (an I/O weight without the kernel's support, the OOM killer
+/// turned off without a memory limit, ...) and runs the container anyway;
+/// Podman's network create answers a `Warning` for each option it does not
+/// know. berth removes such an object again rather than use something other
+/// than what was asked; what() names it and quotes every warning. (Podman's
+/// Docker-compatible container create answers an empty list, always.)
+class EngineWarning : public EngineError {
+  public:
+    EngineWarning(std::string operation, std::string target, std::vector<std::string> warnings);
+    const std::vector<std::string>& warnings() const { return warnings_; }
+
+  private:
+    std::vector<std::string> warnings_;
+};
+
 /// The connection failed in the middle of an exchange (reset, torn chunk,
 /// malformed frame), or a request ran out of time.
 class BERTH_API TransportError : public Error {

@@ -125,18 +125,22 @@ bool Normalizer::microseconds(Node& value, const std::string& path) {
     return false;
 }
 
-// File modes are octal to people (0440); YAML 1.2 readers would take 0440 as
-// decimal, so a leading 0 (or 0o) is read as octal here.
+// File modes are octal to people (0440). compose-go reads a YAML integer as
+// go-yaml does (a leading 0 or 0o makes it octal, YAML 1.1 style; 1016 is
+// decimal) and a quoted mode as octal digits ("0440", "440"); docker-compose
+// 1.29's YAML 1.1 reader agrees on the integers.
 bool Normalizer::file_mode(Node& value, const std::string& path) {
     if (value.is_scalar() && !value.scalar.empty()) {
         std::string digits = value.scalar;
-        int base = 10;
+        int base = value.plain ? 10 : 8;
         if (digits.rfind("0o", 0) == 0 || (digits.size() > 1 && digits[0] == '0')) {
             digits = digits.substr(digits[1] == 'o' ? 2 : 1);
             base = 8;
         }
         char* end = nullptr;
-        const long parsed = digits.empty() ? -1 : std::strtol(digits.c_str(), &end, base);
+        const bool digits_only =
+            !digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos;
+        const long parsed = digits_only ? std::strtol(digits.c_str(), &end, base) : -1;
         if (end && *end == '\0' && parsed >= 0 && parsed <= 07777) {
             value.scalar = std::to_string(parsed);
             value.plain = true;

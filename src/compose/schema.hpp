@@ -29,7 +29,7 @@ enum class Shape {
     duration,             ///< a Go duration like 1m30s
     byte_size,            ///< 64m, 1g; -1 too when Field::minimum is -1
     microseconds,         ///< a number of microseconds, or a duration
-    file_mode,            ///< octal when written with a leading 0 (0440), canonical decimal
+    file_mode,            ///< octal with a leading 0 (0440) or quoted ("440"), canonical decimal
     choice,               ///< one of Field::choices
     string_list,          ///< a list of strings (numbers are taken as text)
     string_or_list,       ///< a string is a one-item list

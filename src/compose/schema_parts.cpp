@@ -71,11 +71,7 @@ const Schema tmpfs_options_schema{
     "key",
     {
         {.key = "size", .shape = S::byte_size, .binding = bind<&ServiceVolume::tmpfs_size_bytes>()},
-        {.key = "mode",
-         .shape = S::integer,
-         .binding = bind<&ServiceVolume::tmpfs_mode>(),
-         .minimum = 0,
-         .maximum = 07777},
+        {.key = "mode", .shape = S::file_mode, .binding = bind<&ServiceVolume::tmpfs_mode>()},
     },
 };
 

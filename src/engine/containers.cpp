@@ -473,6 +473,26 @@ HealthStatus health_status_from_string(const std::string& text) {
     return HealthStatus::none;
 }
 
+namespace {
+
+// A container the engine made other than asked is not handed on: it is
+// removed, and the warnings say why.
+void refuse_warned_container(Engine& engine, const std::string& id, const std::string& shown,
+                             const std::vector<std::string>& warnings) {
+    if (warnings.empty())
+        return;
+    std::vector<std::string> reported = warnings;
+    try {
+        engine.container_remove(id, {.force = true, .volumes = true});
+    } catch (const Error& error) {
+        reported.push_back(std::string("(and removing the container failed: ") + error.what() +
+                           ")");
+    }
+    throw EngineWarning("create container", shown, std::move(reported));
+}
+
+}  // namespace
+
 std::string Engine::container_create(const ContainerSpec& spec) {
     auto request = state_->request("POST", state_->api("/containers/create"), "create container",
                                    spec.name.empty() ? spec.image : spec.name);
@@ -481,7 +501,11 @@ std::string Engine::container_create(const ContainerSpec& spec) {
     request.headers.push_back("Content-Type: application/json");
     request.body = detail::container_create_body(spec).dump();
     try {
-        return string_field(state_->send_json(request), "Id");
+        const json answer = state_->send_json(request);
+        const std::string id = string_field(answer, "Id");
+        refuse_warned_container(*this, id, spec.name.empty() ? id : spec.name,
+                                string_list(answer, "Warnings"));
+        return id;
     } catch (const OutcomeUnknown&) {
         // The create was not sent again (the engine may have made it); the
         // name says whether it did: a container of that name with the labels

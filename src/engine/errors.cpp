@@ -105,6 +105,22 @@ EngineError::EngineError(std::string operation, std::string target, int http_sta
       http_status_(http_status),
       engine_message_(std::move(engine_message)) {}
 
+namespace {
+
+std::string joined_warnings(const std::vector<std::string>& warnings) {
+    std::string text;
+    for (const auto& warning : warnings)
+        text += (text.empty() ? "" : "; ") + warning;
+    return "the engine warned: " + text;
+}
+
+}  // namespace
+
+EngineWarning::EngineWarning(std::string operation, std::string target,
+                             std::vector<std::string> warnings)
+    : EngineError(std::move(operation), std::move(target), 0, joined_warnings(warnings)),
+      warnings_(std::move(warnings)) {}
+
 TransportError::TransportError(std::string operation, std::string target, std::string detail)
     : Error(operation + (target.empty() ? "" : " " + target) + ": connection failed: " + detail),
       operation_(std::move(operation)),

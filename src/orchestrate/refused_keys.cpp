@@ -4,6 +4,7 @@
 #include <berth/engine.hpp>
 #include <berth/errors.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 #include <tuple>
@@ -28,6 +29,42 @@ struct Honoured {
     /// Refused on Podman ("podman") or on rootless Podman only
     /// ("podman-rootless"), whose compatible API accepts the field and drops it.
     std::string_view dropped_by = {};
+    /// A row of `setups` that says, from the engine's /info, whether its
+    /// storage or cgroups can apply the key at all.
+    std::string_view needs = {};
+    /// Values an engine that drops the key still honours, being its default.
+    std::vector<std::string_view> kept = {};
+};
+
+/// The reason an engine set up like this cannot apply a key, or "" when it
+/// can (or cannot tell, and leaves it to the engine).
+struct Setup {
+    std::string_view name;
+    std::string (*refusal)(const EngineFacts& facts, const std::string& engine);
+};
+
+const Setup setups[] = {
+    // Both engines' overlay drivers refuse the container at create, with
+    // "--storage-opt is supported only for overlay over xfs with 'pquota'
+    // mount option" (dockerd 20.10, Podman 4.3, rootless too).
+    {"storage quota",
+     [](const EngineFacts& facts, const std::string& engine) -> std::string {
+         if (facts.storage_driver.rfind("overlay", 0) != 0 || facts.backing_filesystem.empty() ||
+             facts.backing_filesystem == "xfs")
+             return "";
+         return engine + " keeps containers on its " + facts.storage_driver +
+                " storage driver over " + facts.backing_filesystem +
+                ", which takes no storage options: overlay enforces them only over xfs mounted "
+                "with pquota (the engine refuses such a container at create)";
+     }},
+    {"realtime cgroup",
+     [](const EngineFacts& facts, const std::string& engine) -> std::string {
+         if (facts.cgroup_version != "2")
+             return "";
+         return engine +
+                " runs containers in cgroup v2, which has no real-time CPU settings per "
+                "group (cpu.rt_period_us and cpu.rt_runtime_us exist only in cgroup v1)";
+     }},
 };
 
 // What container_spec() and up.cpp apply today. A key not listed here is
@@ -56,7 +93,8 @@ const std::vector<Honoured> honoured_service_keys = {
     {"labels.*"},
     {"container_name"},
     {"hostname"},
-    {"domainname"},
+    // Podman's compatible API (4.3) drops it: the container's domain name stays unset.
+    {.path = "domainname", .dropped_by = "podman"},
     {"user"},
     {"working_dir"},
     {"tty"},
@@ -67,6 +105,8 @@ const std::vector<Honoured> honoured_service_keys = {
     {"ports[].published"},
     {"ports[].host_ip"},
     {"ports[].protocol"},
+    // host is how an engine publishes a container's port; ingress is Swarm's.
+    {"ports[].mode", {"host"}},
     // Descriptive only: compose itself uses them for display.
     {"ports[].name"},
     {"ports[].app_protocol"},
@@ -84,8 +124,10 @@ const std::vector<Honoured> honoured_service_keys = {
     // Relabelling is a no-op on hosts without SELinux, for the engines too.
     {"volumes[].bind.selinux"},
     {"volumes[].bind.recursive", {"enabled", "disabled"}, "1.40"},
-    {"volumes[].volume.nocopy"},
-    {"volumes[].volume.labels.*"},
+    // Podman's compatible API (4.3) drops NoCopy: it copies the image's files in.
+    {.path = "volumes[].volume.nocopy", .dropped_by = "podman"},
+    // Podman's compatible API (4.3) drops them from the volume it makes.
+    {.path = "volumes[].volume.labels.*", .dropped_by = "podman"},
     // No effect on Linux hosts, for docker either.
     {"volumes[].consistency"},
     {"tmpfs"},
@@ -112,7 +154,7 @@ const std::vector<Honoured> honoured_service_keys = {
     {"networks.*.aliases"},
     {"networks.*.ipv4_address"},
     {"networks.*.ipv6_address"},
-    {"networks.*.link_local_ips"},
+    {.path = "networks.*.link_local_ips", .dropped_by = "podman"},
     {"networks.*.priority"},
     // Resources and namespaces: service_spec.cpp's tables, one row each.
     {"read_only"},
@@ -125,8 +167,11 @@ const std::vector<Honoured> honoured_service_keys = {
     {"cpu_shares", {}, {}, "cpu"},
     {"cpu_period", {}, {}, "cpu"},
     {"cpu_quota", {}, {}, "cpu"},
-    {"cpu_rt_period", {}, {}, "cpu"},
-    {"cpu_rt_runtime", {}, {}, "cpu"},
+    // On cgroup v1 the period applies; a runtime needs a real-time budget in
+    // the engine's parent cgroup, which no engine reports: the start fails
+    // without one (up says so, naming the key).
+    {.path = "cpu_rt_period", .cgroup = "cpu", .needs = "realtime cgroup"},
+    {.path = "cpu_rt_runtime", .cgroup = "cpu", .needs = "realtime cgroup"},
     {"cpuset", {}, {}, "cpuset"},
     {"pids_limit", {}, {}, "pids"},
     {"device_cgroup_rules", {}, {}, "devices"},
@@ -144,7 +189,9 @@ const std::vector<Honoured> honoured_service_keys = {
     {"ipc"},
     {"uts"},
     {"userns_mode"},
-    {"cgroup", {}, "1.41"},
+    // Podman's compatible API (4.3) drops CgroupnsMode: the container stays in
+    // the cgroup namespace Podman picks (the host's on cgroup v1).
+    {.path = "cgroup", .min_api = "1.41", .dropped_by = "podman"},
     // Rootless Podman without cgroups would drop it as it drops limits.
     {"cgroup_parent", {}, {}, "*"},
     {"group_add"},
@@ -155,7 +202,7 @@ const std::vector<Honoured> honoured_service_keys = {
     {"mac_address", {}, {}, {}, "podman"},
     {"logging.driver"},
     {"logging.options.*"},
-    {"storage_opt.*"},
+    {.path = "storage_opt.*", .needs = "storage quota"},
     {"depends_on.*.condition"},
     // The number of containers; the rest of deploy is not applied yet.
     {"scale"},
@@ -205,12 +252,14 @@ const std::vector<Honoured> honoured_network_keys = {
     {"enable_ipv6"},
     {"external"},
     {"driver_opts.*"},
-    {"ipam.driver"},
-    {"ipam.options.*"},
+    // Podman's compatible API (4.3) keeps its own IPAM and drops the driver
+    // named, the IPAM options and the auxiliary addresses.
+    {.path = "ipam.driver", .dropped_by = "podman", .kept = {"default"}},
+    {.path = "ipam.options.*", .dropped_by = "podman"},
     {"ipam.config[].subnet"},
     {"ipam.config[].ip_range"},
     {"ipam.config[].gateway"},
-    {"ipam.config[].aux_addresses.*"},
+    {.path = "ipam.config[].aux_addresses.*", .dropped_by = "podman"},
 };
 const std::vector<Honoured> honoured_volume_keys = {
     {"name"}, {"driver"}, {"driver_opts.*"}, {"labels.*"}, {"external"},
@@ -250,8 +299,9 @@ const std::vector<std::pair<std::string_view, std::string_view>> reasons = {
     {"isolation", "a Windows-only option"},
     {"annotations", "needs Docker API 1.43; berth speaks 1.41"},
     {"blkio_config",
-     "dockerd drops I/O weights and limits with a mere warning where the kernel's I/O "
-     "scheduler lacks them (as on this machine), so berth does not claim to apply them"},
+     "berth does not apply it yet: the engines drop an I/O weight where the kernel's I/O "
+     "scheduler has none, as on this machine (dockerd with a warning, Podman's compatible API "
+     "silently), and berth does not map the device limits yet"},
     {"gpus", "berth does not request devices (GPUs) from the engine yet"},
     {"use_api_socket", "berth does not mount the engine's socket or credentials into containers"},
     {"pre_start", "berth runs no pre_start hooks (a one-off container before the service) yet"},
@@ -267,6 +317,36 @@ const std::vector<std::pair<std::string_view, std::string_view>> reasons = {
      "named build contexts are a BuildKit feature; Docker's classic "
      "build API and Podman's (4.3) build endpoint take one context"},
     {"provider", "berth runs no provider services"},
+    {"ports[].mode",
+     "ingress publishes through Swarm's routing mesh; an engine publishes a container's port "
+     "on its own host (mode: host)"},
+    {"attach",
+     "berth's attached up (the docker-compose face) shows every service's output; it does not "
+     "leave a service out yet"},
+    {"external_links",
+     "berth links only the project's own services; join the other container's network and use "
+     "its name instead"},
+    {"depends_on.*.restart",
+     "berth does not restart a service when a service it depends on is restarted"},
+    {"pull_refresh_after",
+     "it goes with pull_policy: refresh, which berth does not have; use every_<duration>"},
+    {"build.cache_to",
+     "exporting a build cache is a BuildKit feature; the engines' build API "
+     "(Docker's classic builder, Podman 4.3) has none"},
+    {"build.entitlements",
+     "entitlements are a BuildKit feature; the engines' build API (Docker's classic builder, "
+     "Podman 4.3) has none"},
+    {"build.privileged",
+     "a privileged build is a BuildKit entitlement; the engines' build API (Docker's classic "
+     "builder, Podman 4.3) has none"},
+    {"build.provenance",
+     "build attestations are a BuildKit feature; the engines' build API "
+     "(Docker's classic builder, Podman 4.3) has none"},
+    {"build.sbom",
+     "build attestations are a BuildKit feature; the engines' build API (Docker's "
+     "classic builder, Podman 4.3) has none"},
+    {"build.isolation", "a Windows-only option"},
+    {"build.ulimits", "berth does not pass limits to a build yet"},
     {"models", "berth runs no model runner"},
     {"platform", "berth does not choose an image platform"},
 };
@@ -345,16 +425,17 @@ bool version_below(std::string_view version, std::string_view minimum) {
     return false;
 }
 
+/// What the engine was asked, once per check rather than once per key.
+struct Asked {
+    std::optional<std::set<std::string>> controllers;
+    std::optional<EngineFacts> facts;
+};
+
 class Walker {
   public:
     Walker(const std::vector<Honoured>& honoured, const std::string& owner,
-           std::vector<RefusedKey>& out, const EngineAbilities& engine,
-           std::optional<std::set<std::string>>& controllers)
-        : honoured_(honoured),
-          owner_(owner),
-          out_(out),
-          engine_(engine),
-          controllers_(controllers) {}
+           std::vector<RefusedKey>& out, const EngineAbilities& engine, Asked& asked)
+        : honoured_(honoured), owner_(owner), out_(out), engine_(engine), asked_(asked) {}
 
     void walk(const json& value, std::vector<std::string>& generic, const std::string& shown) {
         if (value.is_null()) {
@@ -365,7 +446,7 @@ class Walker {
             if (!value.is_object() && !value.is_array()) {
                 check_value(value, generic, shown);
             }
-            check_engine(*find_honoured(honoured_, generic, true), shown);
+            check_engine(*find_honoured(honoured_, generic, true), value, shown);
             return;
         }
         if (!generic.empty() && !find_honoured(honoured_, generic, false)) {
@@ -409,9 +490,13 @@ class Walker {
             RefusedKey{owner_, shown, "the value '" + text + "': " + reason_for(generic)});
     }
 
-    void check_engine(const Honoured& entry, const std::string& shown) {
-        if ((entry.dropped_by == "podman" && engine_.podman) ||
-            (entry.dropped_by == "podman-rootless" && engine_.podman && engine_.rootless)) {
+    void check_engine(const Honoured& entry, const json& value, const std::string& shown) {
+        const bool kept =
+            value.is_string() && std::find(entry.kept.begin(), entry.kept.end(),
+                                           value.get<std::string>()) != entry.kept.end();
+        if (!kept &&
+            ((entry.dropped_by == "podman" && engine_.podman) ||
+             (entry.dropped_by == "podman-rootless" && engine_.podman && engine_.rootless))) {
             out_.push_back(RefusedKey{owner_, shown,
                                       engine_.engine +
                                           " accepts it through its Docker-compatible API and "
@@ -423,12 +508,14 @@ class Walker {
                                       "needs Docker API " + std::string(entry.min_api) + "; " +
                                           engine_.engine + " speaks " + engine_.api_version});
         }
+        check_setup(entry, shown);
         if (entry.cgroup.empty() || !engine_.cgroup_controllers)
             return;
-        if (!controllers_)
-            controllers_ = engine_.cgroup_controllers();
+        if (!asked_.controllers)
+            asked_.controllers = engine_.cgroup_controllers();
+        const auto& controllers = *asked_.controllers;
         const bool any = entry.cgroup == "*";
-        if (any ? controllers_->empty() : controllers_->count(std::string(entry.cgroup)) == 0) {
+        if (any ? controllers.empty() : controllers.count(std::string(entry.cgroup)) == 0) {
             const std::string missing =
                 any ? "no cgroup controller at all"
                     : "no '" + std::string(entry.cgroup) + "' cgroup controller";
@@ -440,11 +527,24 @@ class Walker {
         }
     }
 
+    void check_setup(const Honoured& entry, const std::string& shown) {
+        if (entry.needs.empty() || !engine_.facts)
+            return;
+        if (!asked_.facts)
+            asked_.facts = engine_.facts();
+        for (const auto& setup : setups) {
+            if (setup.name != entry.needs)
+                continue;
+            if (auto reason = setup.refusal(*asked_.facts, engine_.engine); !reason.empty())
+                out_.push_back(RefusedKey{owner_, shown, reason});
+        }
+    }
+
     const std::vector<Honoured>& honoured_;
     const std::string& owner_;
     std::vector<RefusedKey>& out_;
     const EngineAbilities& engine_;
-    std::optional<std::set<std::string>>& controllers_;
+    Asked& asked_;
 };
 
 }  // namespace
@@ -462,6 +562,21 @@ EngineAbilities engine_abilities(Engine& engine) {
     abilities.podman = backend.is_podman();
     abilities.rootless = backend.rootless;
     abilities.cgroup_controllers = [&engine] { return engine.cgroup_controllers(); };
+    abilities.facts = [&engine] {
+        // Docker's /info and Podman's compatible one both say these.
+        const json info = json::parse(engine.info_json(), nullptr, false);
+        EngineFacts facts;
+        if (!info.is_object())
+            return facts;
+        facts.storage_driver = info.value("Driver", "");
+        facts.cgroup_version = info.value("CgroupVersion", "");
+        for (const auto& pair : info.value("DriverStatus", json::array())) {
+            if (pair.is_array() && pair.size() == 2 && pair[0] == "Backing Filesystem" &&
+                pair[1].is_string())
+                facts.backing_filesystem = pair[1].get<std::string>();
+        }
+        return facts;
+    };
     return abilities;
 }
 
@@ -487,7 +602,7 @@ std::vector<RefusedKey> refused_keys(const compose::Project& project,
                                      const std::set<std::string>& services,
                                      const EngineAbilities& engine) {
     std::vector<RefusedKey> result;
-    std::optional<std::set<std::string>> controllers;
+    Asked asked;
     const json printed = compose::to_json(project);
     std::set<std::string> networks;
     std::set<std::string> volumes;
@@ -505,7 +620,7 @@ std::vector<RefusedKey> refused_keys(const compose::Project& project,
         }
         std::vector<std::string> generic;
         const std::string owner = "service " + service.name;
-        Walker(honoured_service_keys, owner, result, engine, controllers)
+        Walker(honoured_service_keys, owner, result, engine, asked)
             .walk(printed["services"][service.name], generic, "");
         refuse_dropped_combinations(service, owner, engine, result);
     }
@@ -518,8 +633,7 @@ std::vector<RefusedKey> refused_keys(const compose::Project& project,
             }
             std::vector<std::string> generic;
             const std::string owner = kind + key;
-            Walker(*table, owner, result, engine, controllers)
-                .walk(printed[section][key], generic, "");
+            Walker(*table, owner, result, engine, asked).walk(printed[section][key], generic, "");
         }
     }
     return result;

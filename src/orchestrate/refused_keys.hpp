@@ -18,6 +18,14 @@ class Engine;
 
 namespace berth::orchestrate {
 
+/// What the engine's /info says about where it keeps containers, for the
+/// keys only some setups can apply.
+struct EngineFacts {
+    std::string storage_driver;      ///< "overlay2", "overlay", "btrfs", ...
+    std::string backing_filesystem;  ///< of the storage driver: "extfs", "xfs", ...
+    std::string cgroup_version;      ///< "1" or "2"
+};
+
 /// What the engine can do, where that decides whether a key is applied.
 /// Left empty, nothing is assumed missing (the checks that need an engine
 /// are skipped).
@@ -29,6 +37,9 @@ struct EngineAbilities {
     /// The cgroup controllers containers can be limited by; asked only when a
     /// service sets a limit. Unset: every controller is assumed.
     std::function<std::set<std::string>()> cgroup_controllers;
+    /// Asked only when a service sets a key that depends on them. Unset:
+    /// every setup is assumed to apply them.
+    std::function<EngineFacts()> facts;
 };
 
 /// The abilities of a connected engine.

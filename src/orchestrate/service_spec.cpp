@@ -252,16 +252,23 @@ std::string first_container_of(const compose::Project& project, const std::strin
     return name;
 }
 
-/// `links: [SERVICE[:ALIAS]]` as endpoint links (the alias defaults to the
-/// service's name), and `volumes_from: [SERVICE|container:NAME[:ro|rw]]`
-/// with the service's first container named.
+/// `links: [SERVICE[:ALIAS]]` as endpoint links to the service's first
+/// container under the names docker-compose gives it: the alias (default the
+/// service's name), the container's name and SERVICE-1. And `volumes_from:
+/// [SERVICE|container:NAME[:ro|rw]]` with the service's first container named.
 void apply_links_and_volumes_from(const compose::Project& project, const compose::Service& service,
                                   ContainerSpec& spec) {
     for (const auto& link : service.links) {
         auto colon = link.find(':');
         std::string target = link.substr(0, colon);
         std::string alias = colon == std::string::npos ? target : link.substr(colon + 1);
-        spec.network_links.push_back(first_container_of(project, target) + ":" + alias);
+        const std::string container = first_container_of(project, target);
+        for (const auto& name : {alias, container, target + "-1"}) {
+            const std::string entry = container + ":" + name;
+            if (std::find(spec.network_links.begin(), spec.network_links.end(), entry) ==
+                spec.network_links.end())
+                spec.network_links.push_back(entry);
+        }
     }
     for (const auto& entry : service.volumes_from) {
         std::string source = entry;

@@ -52,6 +52,25 @@ bool port_is_free(const std::string& host_ip, int port, const std::string& proto
     return free;
 }
 
+/// What to do about a start the engine refused, by a phrase of its message:
+/// keys that an engine takes at create and that only the kernel refuses.
+const std::pair<std::string_view, std::string_view> start_hints[] = {
+    {"cpu.rt_runtime_us",
+     "cpu_rt_runtime: the kernel gives a container real-time CPU time only out of the budget of "
+     "the cgroup the engine puts it in, which is 0 unless someone gave it one (dockerd's "
+     "--cpu-rt-runtime, or cpu.rt_runtime_us of the service's cgroup_parent written beforehand); "
+     "remove cpu_rt_runtime or give that cgroup a budget"},
+};
+
+std::string start_hint(const std::string& service, const std::string& engine_message) {
+    for (const auto& [phrase, hint] : start_hints) {
+        if (engine_message.find(phrase) != std::string::npos)
+            return std::string(hint);
+    }
+    return "the engine's message names what it could not apply; change that key of service " +
+           service;
+}
+
 /// What one run of `up` made, so that a failure can take it away again.
 struct Created {
     std::mutex mutex;
@@ -261,9 +280,28 @@ class UpRun {
             for (const auto& [label, value] : options_.owner_labels)
                 spec.labels[label] = value;
             spec.labels[compose_labels::version] = "1.29.2";
-            engine_.network_create(spec);
+            create_network(key, spec);
             created_.networks.push_back(network.name);
             changed_ = true;
+        }
+    }
+
+    /// A network the engine warns it made other than asked (it removed it
+    /// again) stops up, naming the compose network.
+    void create_network(const std::string& key, const NetworkSpec& spec) {
+        try {
+            engine_.network_create(spec);
+        } catch (const EngineWarning& warned) {
+            std::string report =
+                "network " + key + ": the engine warned when it created " + spec.name +
+                ", so berth removed it" +
+                (options_.keep_on_failure ? "" : "; what this up made is taken away");
+            for (const auto& warning : warned.warnings())
+                report += "\n  engine says: " + warning;
+            report +=
+                "\n  hint: change or remove the network's driver_opts or ipam setting that "
+                "the warning is about, then run up again";
+            throw UsageError(report);
         }
     }
 
@@ -535,7 +573,7 @@ class UpRun {
             report(ServiceEvent::Kind::creating, shown);
         }
         changed_ = true;
-        std::string id = engine_.container_create(spec);
+        std::string id = create(name, spec);
         {
             std::lock_guard lock(created_.mutex);
             created_.containers.push_back(id);
@@ -552,9 +590,37 @@ class UpRun {
         return id;
     }
 
+    /// Creates a container; one the engine warns it made other than the
+    /// compose file says (it removed it again) fails the service.
+    std::string create(const std::string& name, const ContainerSpec& spec) {
+        try {
+            return engine_.container_create(spec);
+        } catch (const EngineWarning& warned) {
+            std::string report =
+                "service " + name + ": the engine warned when it created " + spec.name +
+                ", so berth removed the container rather than run it other "
+                "than the compose file says" +
+                (options_.keep_on_failure ? "" : "; what this up made is taken away");
+            for (const auto& warning : warned.warnings())
+                report += "\n  engine says: " + warning;
+            report += "\n  hint: change or remove the key of service " + name +
+                      " that the warning is about, then run up again";
+            throw ServiceFailed(name, "engine warning", report);
+        }
+    }
+
     /// Starts a container and runs its post_start hooks.
     void start(const std::string& name, const std::string& id) {
-        engine_.container_start(id);
+        try {
+            engine_.container_start(id);
+        } catch (const EngineError& refused) {
+            throw ServiceFailed(
+                name, "start failed",
+                "service " + name + ": the engine could not start container " + id.substr(0, 12) +
+                    (options_.keep_on_failure ? "" : "; what this up made is taken away") +
+                    "\n  engine says: " + refused.engine_message() +
+                    "\n  hint: " + start_hint(name, refused.engine_message()));
+        }
         orchestrate::run_hooks(engine_, id, name, "post_start", service(name).post_start);
     }
 

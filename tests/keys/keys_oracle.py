@@ -6,7 +6,10 @@ apply. The file is brought up with docker-compose, its containers, networks
 and volumes inspected and taken down, then the same with berth (another
 project name: the fixed addresses and subnets cannot exist twice at once).
 The inspect outputs are compared field by field after the project names are
-replaced by PROJECT. Every difference that remains must be one of
+replaced by PROJECT and 1.29's container names (PROJECT_SERVICE_1, and
+SERVICE_1 in links) are written as docker compose v2 and berth write them
+(PROJECT-SERVICE-1); a container named by its id (1.29's volumes_from) is
+named by its name. Every difference that remains must be one of
 KNOWN_DIFFERENCES below, each with its reason; a known difference that no
 longer appears fails the test too, so the list stays true.
 
@@ -31,8 +34,6 @@ DOCKER_SOCKET = "/var/run/docker.sock"
 # Paths (as compare() prints them, fnmatch patterns) whose values differ, each
 # with the reason. None of them changes what runs in the container.
 KNOWN_DIFFERENCES = {
-    "services.*.Name": "container names: 1.29 writes PROJECT_SERVICE_1, berth PROJECT-SERVICE-1 "
-    "as docker compose v2 does",
     "networks.*.Attachable": "1.29 makes every network attachable; berth, as v2, only when the "
     "file says attachable: true",
     "networks.default.IPAM.Config": "no ipam in the file: the engine picks the next free pool, "
@@ -94,7 +95,7 @@ def project_objects(project):
     return containers, networks, volumes
 
 
-def container_view(inspected, ids):
+def container_view(inspected, ids, names):
     """The parts of a container's inspect that the compose file decides."""
     config = dict(inspected["Config"])
     config["Labels"] = {k: v for k, v in config["Labels"].items() if k not in BOOKKEEPING_LABELS}
@@ -102,12 +103,17 @@ def container_view(inspected, ids):
     config["Env"] = sorted(config.get("Env") or [])
     host = dict(inspected["HostConfig"])
     host["Binds"] = sorted(host.get("Binds") or [])
+    # 1.29 names the container it takes volumes from by id, berth by name.
+    host["VolumesFrom"] = [names.get(source.split(":")[0], source.split(":")[0]) +
+                           source[len(source.split(":")[0]):]
+                           for source in host.get("VolumesFrom") or []]
     # Mounts keyed by target, so that one mount's difference is one path.
     host["Mounts"] = {m["Target"]: m for m in host.get("Mounts") or []}
     networks = {}
     for name, endpoint in inspected["NetworkSettings"]["Networks"].items():
         networks[name] = {
             "Aliases": sorted(a for a in endpoint.get("Aliases") or [] if a not in ids),
+            "Links": sorted(endpoint.get("Links") or []),
             "IPAMConfig": endpoint.get("IPAMConfig"),
             "IPAddress": endpoint.get("IPAddress") if (endpoint.get("IPAMConfig") or {}).get(
                 "IPv4Address") else None,
@@ -143,14 +149,23 @@ def volume_view(inspected):
 def normalise(value, project):
     text = json.dumps(value, sort_keys=True)
     text = re.sub(re.escape(project) + r"[-_]", "PROJECT_", text)
-    return json.loads(text)
+    # PROJECT_web_1 and web_1 (1.29) are PROJECT_web-1 and web-1 (v2, berth).
+    for service in value["services"]:
+        text = re.sub(r'(PROJECT_|["/:])' + re.escape(service) + r'_(\d+)(?=["/:])',
+                      r"\g<1>" + service + r"-\2", text)
+    value = json.loads(text)
+    for service in value["services"].values():
+        for endpoint in service["Networks"].values():
+            endpoint["Links"].sort()  # in the order of the names as written now
+    return value
 
 
 def snapshot(project):
     containers, networks, volumes = project_objects(project)
     ids = {c["Id"][:12] for c in containers.values()}
+    names = {c["Id"]: c["Name"].lstrip("/") for c in containers.values()}
     view = {
-        "services": {s: container_view(c, ids) for s, c in containers.items()},
+        "services": {s: container_view(c, ids, names) for s, c in containers.items()},
         "networks": {n: network_view(i) for n, i in networks.items()},
         "volumes": {v: volume_view(i) for v, i in volumes.items()},
     }

@@ -261,3 +261,237 @@ services:
     docker.engine = "docker 20.10.24 (rootful)";
     CHECK(refused_keys(project, {}, docker).empty());
 }
+
+TEST_CASE("storage options and real-time CPU keys are refused where the engine's setup has none") {
+    const auto project = load(R"(
+services:
+  web:
+    image: web
+    storage_opt: {size: 1G}
+    cpu_rt_period: 1000000
+    cpu_rt_runtime: 1000
+    networks: {default: {link_local_ips: [169.254.1.1]}}
+)");
+    int asked = 0;
+    auto engine = [&asked](std::string driver, std::string filesystem, std::string cgroups) {
+        berth::orchestrate::EngineAbilities abilities;
+        abilities.engine = "docker 20.10.24 (rootful)";
+        abilities.facts = [&asked, driver, filesystem, cgroups] {
+            ++asked;
+            return berth::orchestrate::EngineFacts{driver, filesystem, cgroups};
+        };
+        return abilities;
+    };
+    auto lines = [&project](const berth::orchestrate::EngineAbilities& abilities) {
+        std::vector<std::string> found;
+        for (const auto& key : refused_keys(project, {}, abilities))
+            found.push_back(key.to_string());
+        return found;
+    };
+    CHECK(lines(engine("overlay2", "extfs", "1")) ==
+          std::vector<std::string>{
+              "service web: storage_opt.size: docker 20.10.24 (rootful) keeps containers on its "
+              "overlay2 storage driver over extfs, which takes no storage options: overlay "
+              "enforces them only over xfs mounted with pquota (the engine refuses such a "
+              "container at create)"});
+    CHECK(asked == 1);  // once per check, not once per key
+    CHECK(lines(engine("overlay2", "xfs", "1")).empty());
+    CHECK(lines(engine("btrfs", "btrfs", "1")).empty());
+    const std::string v2 =
+        "docker 20.10.24 (rootful) runs containers in cgroup v2, which has no real-time CPU "
+        "settings per group (cpu.rt_period_us and cpu.rt_runtime_us exist only in cgroup v1)";
+    CHECK(lines(engine("overlay2", "xfs", "2")) ==
+          std::vector<std::string>{"service web: cpu_rt_period: " + v2,
+                                   "service web: cpu_rt_runtime: " + v2});
+    // A project without such keys never asks.
+    const int before = asked;
+    CHECK(refused_keys(load("services: {web: {image: web, cpus: 1}}"), {},
+                       engine("overlay2", "extfs", "2"))
+              .empty());
+    CHECK(asked == before);
+
+    // Podman's compatible API drops link-local addresses.
+    berth::orchestrate::EngineAbilities podman;
+    podman.engine = "podman 4.3.1 (rootful)";
+    podman.podman = true;
+    CHECK(lines(podman) == std::vector<std::string>{
+                               "service web: networks.default.link_local_ips: podman 4.3.1 "
+                               "(rootful) accepts it through its Docker-compatible API and then "
+                               "ignores it (seen on Podman 4.3)"});
+}
+
+TEST_CASE("every key the loader takes and up does not apply is refused with a reason of its own") {
+    // One file with each refused key of the Compose Specification; the
+    // fallback "does not apply it yet" is no reason.
+    const auto project = load(R"(
+services:
+  web:
+    image: web
+    annotations: {a: b}
+    attach: false
+    blkio_config: {weight: 300}
+    cpu_count: 1
+    cpu_percent: 50
+    credential_spec: {file: x.json}
+    external_links: [other:o]
+    gpus: all
+    isolation: default
+    platform: linux/amd64
+    pull_policy: refresh
+    pull_refresh_after: 1h
+    use_api_socket: true
+    pre_start: [{command: x}]
+    ports: [{target: 80, mode: ingress}]
+    depends_on: {db: {condition: service_started, restart: true}}
+    networks: {default: {interface_name: eth5, gw_priority: 1, driver_opts: {a: b},
+                         mac_address: "02:00:00:00:00:01"}}
+    volumes:
+      - {type: bind, source: ., target: /b, bind: {recursive: readonly}}
+      - {type: npipe, source: x, target: /n}
+      - {type: cluster, source: x, target: /c}
+      - {type: image, source: x, target: /i, image: {subpath: s}}
+      - {type: volume, source: v, target: /v, volume: {subpath: s}}
+    deploy:
+      mode: global
+      endpoint_mode: vip
+      labels: {a: b}
+      placement: {constraints: [a==b]}
+      update_config: {parallelism: 1}
+      rollback_config: {parallelism: 1}
+      resources:
+        reservations: {cpus: "1", devices: [{capabilities: [gpu]}],
+                       generic_resources: [{discrete_resource_spec: {kind: gpu, value: 1}}]}
+      restart_policy: {delay: 5s, window: 10s}
+    build:
+      context: .
+      additional_contexts: {a: .}
+      entitlements: [network.host]
+      privileged: true
+      cache_to: [type=local]
+      isolation: default
+      secrets: [s]
+      ssh: [default]
+      ulimits: {nofile: 1}
+      sbom: true
+      provenance: true
+  db: {image: db}
+  prov: {provider: {type: model}}
+  modeled: {image: x, models: [m]}
+networks: {default: {enable_ipv4: true}}
+volumes: {v: {}}
+secrets: {s: {file: ./s}}
+models: {m: {model: x}}
+)");
+    std::set<std::string> keys;
+    for (const auto& key : refused_keys(project)) {
+        CAPTURE(key.to_string());
+        CHECK(key.reason != "berth up does not apply it yet");
+        CHECK(!key.reason.empty());
+        keys.insert(key.owner + ": " + key.key_path);
+    }
+    for (const char* expected : {"service web: annotations",
+                                 "service web: attach",
+                                 "service web: blkio_config",
+                                 "service web: cpu_count",
+                                 "service web: cpu_percent",
+                                 "service web: credential_spec",
+                                 "service web: external_links",
+                                 "service web: gpus",
+                                 "service web: isolation",
+                                 "service web: platform",
+                                 "service web: pull_policy",
+                                 "service web: pull_refresh_after",
+                                 "service web: use_api_socket",
+                                 "service web: pre_start",
+                                 "service web: ports[0].mode",
+                                 "service web: depends_on.db.restart",
+                                 "service web: networks.default.interface_name",
+                                 "service web: networks.default.gw_priority",
+                                 "service web: networks.default.driver_opts",
+                                 "service web: networks.default.mac_address",
+                                 "service web: volumes[0].bind.recursive",
+                                 "service web: volumes[1].type",
+                                 "service web: volumes[2].type",
+                                 "service web: volumes[3].type",
+                                 "service web: volumes[4].volume.subpath",
+                                 "service web: deploy.mode",
+                                 "service web: deploy.endpoint_mode",
+                                 "service web: deploy.labels",
+                                 "service web: deploy.placement",
+                                 "service web: deploy.update_config",
+                                 "service web: deploy.rollback_config",
+                                 "service web: deploy.resources.reservations.cpus",
+                                 "service web: deploy.resources.reservations.devices",
+                                 "service web: deploy.resources.reservations.generic_resources",
+                                 "service web: deploy.restart_policy.delay",
+                                 "service web: deploy.restart_policy.window",
+                                 "service web: build.additional_contexts",
+                                 "service web: build.entitlements",
+                                 "service web: build.privileged",
+                                 "service web: build.cache_to",
+                                 "service web: build.isolation",
+                                 "service web: build.secrets",
+                                 "service web: build.ssh",
+                                 "service web: build.ulimits",
+                                 "service web: build.sbom",
+                                 "service web: build.provenance",
+                                 "service prov: provider",
+                                 "service modeled: models",
+                                 "network default: enable_ipv4"}) {
+        CAPTURE(expected);
+        CHECK(keys.count(expected) == 1);
+    }
+    // ports[].mode host is what an engine does anyway: applied.
+    CHECK(refused(R"(services: {web: {image: web, ports: [{target: 80, mode: host}]}})").empty());
+}
+
+TEST_CASE("keys Podman's compatible API drops are refused on Podman only") {
+    const auto project = load(R"(
+services:
+  web:
+    image: web
+    domainname: example.test
+    cgroup: private
+)");
+    berth::orchestrate::EngineAbilities podman;
+    podman.engine = "podman 4.3.1 (rootful)";
+    podman.podman = true;
+    podman.api_version = "1.41";
+    std::vector<std::string> lines;
+    for (const auto& key : refused_keys(project, {}, podman))
+        lines.push_back(key.to_string());
+    const std::string dropped =
+        "podman 4.3.1 (rootful) accepts it through its Docker-compatible API and then ignores it "
+        "(seen on Podman 4.3)";
+    CHECK(lines == std::vector<std::string>{"service web: cgroup: " + dropped,
+                                            "service web: domainname: " + dropped});
+    berth::orchestrate::EngineAbilities docker;
+    docker.engine = "docker 20.10.24 (rootful)";
+    docker.api_version = "1.41";
+    CHECK(refused_keys(project, {}, docker).empty());
+
+    const auto networked = load(R"(
+services:
+  web:
+    image: web
+    volumes: [{type: volume, target: /v, volume: {nocopy: true, labels: {a: b}}}]
+    networks: [front, other]
+networks:
+  front:
+    ipam: {driver: default, options: {a: b},
+           config: [{subnet: 10.5.0.0/16, aux_addresses: {h: 10.5.0.2}}]}
+  other:
+    ipam: {driver: dhcp}
+)");
+    lines.clear();
+    for (const auto& key : refused_keys(networked, {}, podman))
+        lines.push_back(key.to_string());
+    CHECK(lines == std::vector<std::string>{
+                       "service web: volumes[0].volume.labels.a: " + dropped,
+                       "service web: volumes[0].volume.nocopy: " + dropped,
+                       "network front: ipam.config[0].aux_addresses.h: " + dropped,
+                       "network front: ipam.options.a: " + dropped,
+                       "network other: ipam.driver: " + dropped,
+                   });
+    CHECK(refused_keys(networked, {}, docker).empty());
+}
