@@ -102,7 +102,7 @@ class BERTH_API Conflict : public EngineError {
 /// know. berth removes such an object again rather than use something other
 /// than what was asked; what() names it and quotes every warning. (Podman's
 /// Docker-compatible container create answers an empty list, always.)
-class EngineWarning : public EngineError {
+class BERTH_API EngineWarning : public EngineError {
   public:
     EngineWarning(std::string operation, std::string target, std::vector<std::string> warnings);
     const std::vector<std::string>& warnings() const { return warnings_; }
