@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <memory>
@@ -162,6 +163,26 @@ ExecResult observe(const std::string& container, const std::string& probe) {
     return result;
 }
 
+/// Runs an action when the scope ends, however it ends: what a probe made
+/// over the raw API carries no project label, so no later check would find
+/// it if a failure skipped its removal.
+class OnScopeExit {
+  public:
+    explicit OnScopeExit(std::function<void()> action) : action_(std::move(action)) {}
+    ~OnScopeExit() {
+        try {
+            action_();
+        } catch (const std::exception& error) {
+            std::cerr << "cleaning up a probe: " << error.what() << std::endl;
+        }
+    }
+    OnScopeExit(const OnScopeExit&) = delete;
+    OnScopeExit& operator=(const OnScopeExit&) = delete;
+
+  private:
+    std::function<void()> action_;
+};
+
 /// Creates a container whose create request holds `fields` besides an image
 /// and a command, starts it, runs the sh script `probe` in it, and removes it.
 EngineVerdict engine_verdict(const nlohmann::json& fields, const std::string& probe) {
@@ -175,6 +196,8 @@ EngineVerdict engine_verdict(const nlohmann::json& fields, const std::string& pr
         verdict.create_error = engine_message(answer);
         return verdict;
     }
+    OnScopeExit remove(
+        [&name] { engine().container_remove(name, {.force = true, .volumes = true}); });
     for (const auto& warning :
          nlohmann::json::parse(answer).value("Warnings", nlohmann::json::array()))
         verdict.warnings.push_back(warning.get<std::string>());
@@ -186,7 +209,6 @@ EngineVerdict engine_verdict(const nlohmann::json& fields, const std::string& pr
         verdict.ran = result.exit_code == 0;
         verdict.inside = result.stdout_text;
     }
-    raw.send("DELETE", "/containers/" + name + "?force=1&v=1");
     return verdict;
 }
 
@@ -340,6 +362,7 @@ const NetworkVerdict& network_verdict() {
                                     {"AuxiliaryAddresses", {{"reserved", subnet + "2"}}}}}}}}};
         auto [status, answer] = raw.send("POST", "/networks/create", body.dump());
         REQUIRE_MESSAGE(status == 201, answer);
+        OnScopeExit remove([&name] { engine().network_remove(name); });
         NetworkVerdict result;
         result.warning = nlohmann::json::parse(answer).value("Warning", "");
         const auto network = inspected("/networks/" + name);
@@ -347,7 +370,6 @@ const NetworkVerdict& network_verdict() {
                                  .contains("com.docker.network.bridge.enable_icc");
         for (const auto& pool : network["IPAM"].value("Config", nlohmann::json::array()))
             result.auxiliary_kept = result.auxiliary_kept || pool.contains("AuxiliaryAddresses");
-        raw.send("DELETE", "/networks/" + name);
         std::cout << "the engine's own answer: network driver_opts: "
                   << (!result.warning.empty() ? "warned about"
                       : result.option_kept    ? "applied"
@@ -371,8 +393,10 @@ struct Judged {
 /// run and all at once.
 const std::vector<Judged>& judged_keys() {
     static const std::vector<Judged> judged = [] {
-        std::vector<std::future<EngineVerdict>> asked;
+        // The keys outlive the futures, whose threads read them: a get()
+        // that throws leaves the others to finish first.
         const auto keys = engine_dependent_keys();
+        std::vector<std::future<EngineVerdict>> asked;
         for (const auto& key : keys) {
             asked.push_back(std::async(std::launch::async,
                                        [&key] { return engine_verdict(key.fields, key.probe); }));
