@@ -15,6 +15,11 @@ namespace {
 Endpoint watchdog_endpoint(const ParsedOptions& parsed, const std::string& uri) {
     Endpoint endpoint = Endpoint::parse(uri);
     endpoint.identity_file = parsed.value("--identity").value_or("");
+    for (const char* option : {"--tls-ca", "--tls-cert", "--tls-key", "--tls-verify"}) {
+        if (parsed.has(option) && !parsed.has("--tls"))
+            throw CommandLineError("watchdog", std::string("watchdog: ") + option +
+                                                   " is for a TLS endpoint: give --tls too");
+    }
     if (parsed.has("--tls")) {
         endpoint.tls = TlsFiles{.ca_certificate = parsed.value("--tls-ca").value_or(""),
                                 .client_certificate = parsed.value("--tls-cert").value_or(""),

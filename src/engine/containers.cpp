@@ -473,26 +473,6 @@ HealthStatus health_status_from_string(const std::string& text) {
     return HealthStatus::none;
 }
 
-namespace {
-
-// A container the engine made other than asked is not handed on: it is
-// removed, and the warnings say why.
-void refuse_warned_container(Engine& engine, const std::string& id, const std::string& shown,
-                             const std::vector<std::string>& warnings) {
-    if (warnings.empty())
-        return;
-    std::vector<std::string> reported = warnings;
-    try {
-        engine.container_remove(id, {.force = true, .volumes = true});
-    } catch (const Error& error) {
-        reported.push_back(std::string("(and removing the container failed: ") + error.what() +
-                           ")");
-    }
-    throw EngineWarning("create container", shown, std::move(reported));
-}
-
-}  // namespace
-
 std::string Engine::container_create(const ContainerSpec& spec) {
     auto request = state_->request("POST", state_->api("/containers/create"), "create container",
                                    spec.name.empty() ? spec.image : spec.name);
@@ -503,8 +483,9 @@ std::string Engine::container_create(const ContainerSpec& spec) {
     try {
         const json answer = state_->send_json(request);
         const std::string id = string_field(answer, "Id");
-        refuse_warned_container(*this, id, spec.name.empty() ? id : spec.name,
-                                string_list(answer, "Warnings"));
+        refuse_if_warned("create container", spec.name.empty() ? id : spec.name,
+                         string_list(answer, "Warnings"),
+                         [&] { container_remove(id, {.force = true, .volumes = true}); });
         return id;
     } catch (const OutcomeUnknown&) {
         // The create was not sent again (the engine may have made it); the

@@ -9,7 +9,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+
 namespace berth {
+
+/// An object the engine made other than asked is not handed on: when the
+/// engine warned, `remove` takes it away again and EngineWarning names it,
+/// quoting every warning (and the removal's failure, if it failed too).
+void refuse_if_warned(const std::string& operation, const std::string& target,
+                      std::vector<std::string> warnings, const std::function<void()>& remove);
 
 /// The newest Docker API berth speaks; an older server lowers it.
 inline constexpr const char* berth_api_version = "1.41";

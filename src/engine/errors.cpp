@@ -1,6 +1,20 @@
 #include <berth/errors.hpp>
 
+#include "engine/engine_state.hpp"
+
 namespace berth {
+
+void refuse_if_warned(const std::string& operation, const std::string& target,
+                      std::vector<std::string> warnings, const std::function<void()>& remove) {
+    if (warnings.empty())
+        return;
+    try {
+        remove();
+    } catch (const Error& error) {
+        warnings.push_back(std::string("(and removing it failed: ") + error.what() + ")");
+    }
+    throw EngineWarning(operation, target, std::move(warnings));
+}
 
 namespace {
 

@@ -55,17 +55,10 @@ std::string Engine::network_create(const NetworkSpec& spec) {
         const auto answer = state_->send_json(request);
         // Podman names the options it does not know here, and makes the
         // network without them; such a network is not the one asked for.
-        if (const std::string warning = string_field(answer, "Warning"); !warning.empty()) {
-            std::vector<std::string> reported = {warning};
-            try {
-                network_remove(spec.name);
-            } catch (const Error& error) {
-                reported.push_back(std::string("(and removing the network failed: ") +
-                                   error.what() + ")");
-            }
-            throw EngineWarning("create network", spec.name, std::move(reported));
-        }
-        return string_field(answer, "Id");
+        const std::string id = string_field(answer, "Id");
+        if (const std::string warning = string_field(answer, "Warning"); !warning.empty())
+            refuse_if_warned("create network", spec.name, {warning}, [&] { network_remove(id); });
+        return id;
     } catch (const OutcomeUnknown&) {
         // Not sent again: a network of that name with these labels is the
         // one this request made.

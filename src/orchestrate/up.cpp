@@ -286,22 +286,28 @@ class UpRun {
         }
     }
 
+    /// What a create the engine warned about (and berth undid) reports: the
+    /// compose object, the engine's words, and which setting to change.
+    std::string warning_report(const std::string& subject, const std::string& made,
+                               const std::string& removed, const EngineWarning& warned,
+                               const std::string& setting) const {
+        std::string report = subject + ": the engine warned when it created " + made +
+                             ", so berth removed " + removed +
+                             (options_.keep_on_failure ? "" : "; what this up made is taken away");
+        for (const auto& warning : warned.warnings())
+            report += "\n  engine says: " + warning;
+        return report + "\n  hint: change or remove " + setting +
+               " that the warning is about, then run up again";
+    }
+
     /// A network the engine warns it made other than asked (it removed it
     /// again) stops up, naming the compose network.
     void create_network(const std::string& key, const NetworkSpec& spec) {
         try {
             engine_.network_create(spec);
         } catch (const EngineWarning& warned) {
-            std::string report =
-                "network " + key + ": the engine warned when it created " + spec.name +
-                ", so berth removed it" +
-                (options_.keep_on_failure ? "" : "; what this up made is taken away");
-            for (const auto& warning : warned.warnings())
-                report += "\n  engine says: " + warning;
-            report +=
-                "\n  hint: change or remove the network's driver_opts or ipam setting that "
-                "the warning is about, then run up again";
-            throw UsageError(report);
+            throw UsageError(warning_report("network " + key, spec.name, "it", warned,
+                                            "the network's driver_opts or ipam setting"));
         }
     }
 
@@ -596,16 +602,11 @@ class UpRun {
         try {
             return engine_.container_create(spec);
         } catch (const EngineWarning& warned) {
-            std::string report =
-                "service " + name + ": the engine warned when it created " + spec.name +
-                ", so berth removed the container rather than run it other "
-                "than the compose file says" +
-                (options_.keep_on_failure ? "" : "; what this up made is taken away");
-            for (const auto& warning : warned.warnings())
-                report += "\n  engine says: " + warning;
-            report += "\n  hint: change or remove the key of service " + name +
-                      " that the warning is about, then run up again";
-            throw ServiceFailed(name, "engine warning", report);
+            throw ServiceFailed(name, "engine warning",
+                                warning_report("service " + name, spec.name,
+                                               "the container rather than run it other than the "
+                                               "compose file says",
+                                               warned, "the key of service " + name));
         }
     }
 
