@@ -63,7 +63,8 @@ struct StackOptions {
     /// Conditions per service, checked in order once `up` has seen every
     /// service started and healthy, before the Stack is handed over; one
     /// not met takes a stack this fixture made down again and throws
-    /// ServiceFailed. For services whose healthcheck says too little.
+    /// ServiceFailed. For services whose healthcheck says too little. Each
+    /// replica of a service is checked; a service scaled to 0 has none.
     std::map<std::string, std::vector<WaitStrategyPointer>> wait_for;
     /// The `berth` program that runs the crash watchdog. Unset: BERTH_BINARY,
     /// else the installed one, else `berth` from PATH.
