@@ -263,6 +263,32 @@ TEST_CASE("an HTTP 500 with a plain-text body keeps the engine's words") {
     }
 }
 
+TEST_CASE("a network create Podman failed as a host interface went away is asked again") {
+    // Podman's race (interfaces listed, one gone before its addresses are
+    // read) cannot be made on demand; its answer can.
+    std::atomic<int> creates = 0;
+    FakeEngine fake(docker_like([&creates](const std::string& line, int) {
+        if (line.rfind("POST /v1.41/networks/create", 0) != 0)
+            return whole(404, "application/json", R"({"message":"not here"})");
+        if (++creates < 3)
+            return whole(500, "application/json",
+                         R"({"message":"route ip+net: no such network interface"})");
+        return whole(201, "application/json", R"({"Id":"n1","Warning":""})");
+    }));
+    Engine engine(fake.endpoint());
+    CHECK(engine.network_create({.name = "p_default"}) == "n1");
+    CHECK(creates == 3);
+    // Any other 500 is the engine's answer, and not asked again.
+    creates = -100;
+    FakeEngine other(docker_like([&creates](const std::string&, int) {
+        ++creates;
+        return whole(500, "application/json", R"({"message":"subnet overlaps"})");
+    }));
+    Engine refused(other.endpoint());
+    CHECK_THROWS_AS(refused.network_create({.name = "p_default"}), EngineError);
+    CHECK(creates == -99);
+}
+
 TEST_CASE("a chunk torn off by a closed connection is a TransportError, not a short success") {
     FakeEngine fake(docker_like([](const std::string&, int) {
         return Reply{{{0ms, chunked_head}, {0ms, "64\r\n{\"stream\":\"only part"}}, true};
