@@ -17,16 +17,14 @@ library, the berth program of the build folder, and docker-compose.
 """
 
 import argparse
-import http.client
-import json
 import os
 import pathlib
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.parse
+
+from engine_api import project_containers
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BERTH = os.environ.get("BERTH_BINARY", str(ROOT / "build" / "src" / "cli" / "berth"))
@@ -48,24 +46,9 @@ PORTS = {"SLURM_SSH_PORT": "22291", "REGISTRY_PORT": "25091",
          "SLURM_CONTAINER_NAME": "berth-bench-multinode-slurm"}
 
 
-class UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("engine")
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self.path)
-
-
 def healthy_count(expected):
     """True once `expected` containers of the project run and none is starting."""
-    connection = UnixConnection(DOCKER_SOCKET)
-    filters = json.dumps({"label": [f"com.docker.compose.project={PROJECT}"]})
-    connection.request("GET", "/containers/json?" + urllib.parse.urlencode(
-        {"all": "1", "filters": filters}))
-    listing = json.loads(connection.getresponse().read())
-    connection.close()
+    listing = project_containers(DOCKER_SOCKET, PROJECT)
     ready = [c for c in listing if c["State"] == "running" and "(healthy)" in c["Status"]]
     return len(listing) == expected and len(ready) == expected
 
