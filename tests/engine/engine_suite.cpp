@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include <condition_variable>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -23,11 +22,6 @@ using namespace berth::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string read_text(const std::filesystem::path& file) {
-    std::ifstream input(file, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(input), {});
-}
 
 /// Collects events on a thread until `wanted` says it has what it needs.
 class EventWatcher {

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -27,11 +26,6 @@ using namespace berth::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string read_text(const std::filesystem::path& file) {
-    std::ifstream input(file, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(input), {});
-}
 
 pid_t parent_of(pid_t pid) {
     std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");

@@ -229,6 +229,11 @@ ContainerSpec busybox_spec(const std::string& script) {
     return spec;
 }
 
+std::string read_text(const std::filesystem::path& file) {
+    std::ifstream input(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(input), {});
+}
+
 bool project_gone(const std::string& project) {
     ListFilter filter;
     filter.labels = {std::string(compose_labels::project) + "=" + project};

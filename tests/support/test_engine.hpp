@@ -52,6 +52,10 @@ std::string unique_name(const std::string& prefix);
 /// project left: what every failure path must leave behind.
 bool project_gone(const std::string& project);
 
+/// A file's whole text; "" when it cannot be read (a /proc entry of a
+/// process that ended meanwhile).
+std::string read_text(const std::filesystem::path& file);
+
 /// Waits (bounded, polling) until the predicate holds; returns whether it did.
 template <typename Predicate>
 bool eventually(Predicate predicate, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
