@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -119,7 +120,8 @@ TEST_SUITE("remote") {
         REQUIRE(ssh_masters_of(::getpid()).size() == 1);
 
         OwnedContainer container(busybox_spec("for i in 1 2 3 4 5; do echo line $i; done"));
-        std::atomic<int> failures{0};
+        std::mutex failures_mutex;
+        std::vector<std::string> failures;
         std::vector<std::thread> threads;
         for (int thread = 0; thread < 4; ++thread) {
             threads.emplace_back([&] {
@@ -127,8 +129,9 @@ TEST_SUITE("remote") {
                     try {
                         shared.container_inspect(container.id());
                         shared.image_exists(busybox_image());
-                    } catch (const std::exception&) {
-                        ++failures;
+                    } catch (const std::exception& failure) {
+                        std::lock_guard lock(failures_mutex);
+                        failures.push_back(failure.what());
                     }
                 }
             });
@@ -142,7 +145,8 @@ TEST_SUITE("remote") {
                                 [&](OutputStream, std::string_view data) { followed += data; });
         for (auto& thread : threads)
             thread.join();
-        CHECK(failures == 0);
+        CHECK_MESSAGE(failures.empty(), failures.size() << " requests failed, the first: "
+                                                        << (failures.empty() ? "" : failures[0]));
         CHECK(contains(followed, "line 5"));
         // Eighty requests and a stream later: still the one session.
         CHECK(ssh_masters_of(::getpid()).size() == 1);

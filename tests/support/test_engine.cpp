@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -227,6 +228,30 @@ ContainerSpec busybox_spec(const std::string& script) {
     spec.command = std::vector<std::string>{"/bin/sh", "-c", script};
     spec.labels["berth.test"] = "engine";
     return spec;
+}
+
+void remove_projects_of_dead_runs(const std::string& prefix) {
+    ListFilter filter;
+    filter.labels = {compose_labels::project};
+    std::set<std::string> projects;
+    auto note = [&projects](const std::map<std::string, std::string>& labels) {
+        projects.insert(labels.at(compose_labels::project));
+    };
+    for (const auto& container : engine().container_list(filter))
+        note(container.labels);
+    for (const auto& network : engine().network_list(filter))
+        note(network.labels);
+    for (const auto& volume : engine().volume_list(filter))
+        note(volume.labels);
+    // unique_name's shape: PREFIX-PID-COUNTER.
+    const std::regex own_shape(prefix + "-([0-9]+)-[0-9]+");
+    for (const auto& project : projects) {
+        std::smatch match;
+        if (!std::regex_match(project, match, own_shape) || fs::exists("/proc/" + match[1].str()))
+            continue;
+        std::cerr << "removing " << project << ", left by a run that was killed\n";
+        down(engine(), project, nullptr, {.remove_volumes = true, .kill = true});
+    }
 }
 
 std::string read_text(const std::filesystem::path& file) {

@@ -52,6 +52,12 @@ std::string unique_name(const std::string& prefix);
 /// project left: what every failure path must leave behind.
 bool project_gone(const std::string& project);
 
+/// Takes down the compose projects that earlier runs named
+/// unique_name(prefix) and left behind because they were killed (their
+/// process is gone). A suite with fixed subnets needs it: one killed run
+/// would otherwise fail every later run with overlapping pools.
+void remove_projects_of_dead_runs(const std::string& prefix);
+
 /// A file's whole text; "" when it cannot be read (a /proc entry of a
 /// process that ended meanwhile).
 std::string read_text(const std::filesystem::path& file);
