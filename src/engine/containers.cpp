@@ -48,7 +48,7 @@ std::optional<Healthcheck> parse_healthcheck(const json& raw) {
     check.timeout = duration("Timeout");
     check.start_period = duration("StartPeriod");
     check.start_interval = duration("StartInterval");
-    check.retries = raw.value("Retries", 0);
+    check.retries = integer_field(raw, "Retries", 0);
     return check;
 }
 
@@ -359,14 +359,14 @@ ContainerInfo parse_container(const json& raw) {
     info.environment = string_list(config, "Env");
     if (config.contains("Healthcheck"))
         info.healthcheck = parse_healthcheck(config["Healthcheck"]);
-    info.restart_count = raw.value("RestartCount", 0);
+    info.restart_count = integer_field(raw, "RestartCount", 0);
 
     const json state = raw.contains("State") ? raw["State"] : json::object();
     info.state.status = string_field(state, "Status");
     info.state.running = state.value("Running", false);
     info.state.oom_killed = state.value("OOMKilled", false);
-    info.state.exit_code = state.value("ExitCode", 0);
-    info.state.pid = state.value("Pid", 0);
+    info.state.exit_code = integer_field(state, "ExitCode", 0);
+    info.state.pid = integer_field(state, "Pid", 0);
     info.state.error = string_field(state, "Error");
     info.state.started_at = string_field(state, "StartedAt");
     info.state.finished_at = string_field(state, "FinishedAt");
@@ -376,13 +376,13 @@ ContainerInfo parse_container(const json& raw) {
             continue;
         const json& health = state[key];
         info.state.health = health_status_from_string(string_field(health, "Status"));
-        info.state.failing_streak = health.value("FailingStreak", 0);
+        info.state.failing_streak = integer_field(health, "FailingStreak", 0);
         if (health.contains("Log") && health["Log"].is_array()) {
             for (const auto& entry : health["Log"]) {
                 if (!entry.is_object())
                     continue;
                 info.state.health_log.push_back(
-                    {entry.value("ExitCode", 0), string_field(entry, "Output"),
+                    {integer_field(entry, "ExitCode", 0), string_field(entry, "Output"),
                      string_field(entry, "Start"), string_field(entry, "End")});
             }
         }
@@ -621,7 +621,7 @@ int Engine::container_wait(const std::string& container, const CancelToken& canc
             if (!message.empty())
                 throw EngineError(request.operation, container, 0, message);
         }
-        return answer.is_object() ? answer.value("StatusCode", -1) : -1;
+        return integer_field(answer, "StatusCode", -1);
     });
 }
 

@@ -9,7 +9,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
 
 namespace berth {
 
@@ -18,6 +24,12 @@ namespace berth {
 /// quoting every warning (and the removal's failure, if it failed too).
 void refuse_if_warned(const std::string& operation, const std::string& target,
                       std::vector<std::string> warnings, const std::function<void()>& remove);
+
+/// An answer's field that is there but not what berth reads it as;
+/// State::decode reports it as the engine's fault, with the operation.
+struct UnexpectedShape : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 /// The newest Docker API berth speaks; an older server lowers it.
 inline constexpr const char* berth_api_version = "1.41";
@@ -50,7 +62,31 @@ struct __attribute__((visibility("hidden"))) Engine::State {
     /// accepted ones becomes a typed error.
     detail::Response send(const detail::Request& request,
                           std::initializer_list<int> also_accepted = {}) {
-        detail::Response response = transport->perform(request);
+        return accepted(request, transport->perform(request), also_accepted);
+    }
+
+    /// send(), asked again (three times in all) while the engine answers 500
+    /// with `passing_words` in its message: for Podman's answers when
+    /// something it reads on the way changes under it, each named where it
+    /// is used. Such an answer is definite, not a lost request, so asking
+    /// again is safe.
+    detail::Response send_again_while(const detail::Request& request,
+                                      std::string_view passing_words,
+                                      std::initializer_list<int> also_accepted = {}) {
+        constexpr int attempts = 3;
+        for (int attempt = 1;; ++attempt) {
+            detail::Response response = transport->perform(request);
+            const bool passing =
+                response.status == 500 && response.body.find(passing_words) != std::string::npos;
+            if (!passing || attempt == attempts)
+                return accepted(request, std::move(response), also_accepted);
+        }
+    }
+
+    /// The response when its status is 2xx or one of also_accepted; else
+    /// the typed error for it.
+    detail::Response accepted(const detail::Request& request, detail::Response response,
+                              std::initializer_list<int> also_accepted) const {
         if (response.ok())
             return response;
         for (int status : also_accepted) {
@@ -98,6 +134,10 @@ struct __attribute__((visibility("hidden"))) Engine::State {
             throw TransportError(
                 request.operation, request.target,
                 std::string("the engine's answer has an unexpected shape: ") + error.what());
+        } catch (const UnexpectedShape& error) {
+            throw TransportError(
+                request.operation, request.target,
+                std::string("the engine's answer has an unexpected shape: ") + error.what());
         }
     }
 };
@@ -131,6 +171,40 @@ inline std::map<std::string, std::string> string_map(const nlohmann::json& objec
             result[name] = value.get<std::string>();
     }
     return result;
+}
+
+/// An integer of the engine's answer, when it is one that fits T. A float,
+/// a string or a number out of T's range gives nullopt: converting those
+/// is undefined behaviour, which no answer may cause (the stream fuzzer
+/// found one in an event's timeNano).
+template <typename T>
+std::optional<T> fitting_integer(const nlohmann::json& value) {
+    constexpr T lowest = std::numeric_limits<T>::min();
+    constexpr T highest = std::numeric_limits<T>::max();
+    if (value.is_number_unsigned()) {
+        const auto number = value.get<std::uint64_t>();
+        if (std::cmp_less_equal(number, highest))
+            return static_cast<T>(number);
+    } else if (value.is_number_integer()) {
+        const auto number = value.get<std::int64_t>();
+        if (std::cmp_greater_equal(number, lowest) && std::cmp_less_equal(number, highest))
+            return static_cast<T>(number);
+    }
+    return std::nullopt;
+}
+
+/// An integer field that fits T; `fallback` when absent or null. Anything
+/// else there throws UnexpectedShape: read inside State::decode.
+template <typename T>
+T integer_field(const nlohmann::json& object, const char* key, T fallback) {
+    if (!object.is_object())
+        return fallback;
+    auto found = object.find(key);
+    if (found == object.end() || found->is_null())
+        return fallback;
+    if (auto number = fitting_integer<T>(*found))
+        return *number;
+    throw UnexpectedShape(std::string(key) + " is " + found->dump() + ", not an integer that fits");
 }
 
 inline std::vector<std::string> string_list(const nlohmann::json& object, const char* key) {

@@ -67,9 +67,8 @@ ExecResult Engine::exec(const std::string& container, const std::vector<std::str
             state_->decode(inspect, state_->send_json(inspect), [](const nlohmann::json& answer) {
                 std::optional<int> code;
                 if (answer.is_object() && !answer.value("Running", false) &&
-                    answer.contains("ExitCode") && answer["ExitCode"].is_number()) {
-                    code = answer["ExitCode"].get<int>();
-                }
+                    answer.contains("ExitCode"))
+                    code = fitting_integer<int>(answer["ExitCode"]);
                 return code;
             });
         if (exit_code) {

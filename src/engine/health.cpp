@@ -24,13 +24,14 @@ HealthResult Engine::run_healthcheck(const std::string& container) {
             if (!answer.is_object())
                 return read;
             read.status = health_status_from_string(string_field(answer, "Status"));
-            read.failing_streak = answer.value("FailingStreak", 0);
+            read.failing_streak = integer_field(answer, "FailingStreak", 0);
             if (answer.contains("Log") && answer["Log"].is_array()) {
                 for (const auto& entry : answer["Log"]) {
                     if (!entry.is_object())
                         continue;
-                    read.log.push_back({entry.value("ExitCode", 0), string_field(entry, "Output"),
-                                        string_field(entry, "Start"), string_field(entry, "End")});
+                    read.log.push_back({integer_field(entry, "ExitCode", 0),
+                                        string_field(entry, "Output"), string_field(entry, "Start"),
+                                        string_field(entry, "End")});
                 }
             }
             return read;

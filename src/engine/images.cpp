@@ -27,8 +27,7 @@ ImageInfo parse_image(const nlohmann::json& raw) {
     image.id = string_field(raw, "Id");
     image.tags = string_list(raw, "RepoTags");
     image.digests = string_list(raw, "RepoDigests");
-    if (raw.contains("Size") && raw["Size"].is_number())
-        image.size_bytes = raw["Size"].get<std::int64_t>();
+    image.size_bytes = integer_field<std::int64_t>(raw, "Size", image.size_bytes);
     image.created = string_field(raw, "Created");
     const nlohmann::json config = raw.contains("Config") ? raw["Config"] : nlohmann::json::object();
     image.labels = string_map(config, "Labels");
@@ -181,7 +180,10 @@ std::optional<ImageInfo> Engine::image_inspect(const std::string& reference) {
     auto request =
         state_->request("GET", state_->api("/images/" + path_segment(reference) + "/json"),
                         "inspect image", reference);
-    detail::Response response = state_->send(request, {404});
+    // Podman's inspect reads the image's relatives too (for Parent), and
+    // says 500 "image not known" of one that another client removed
+    // meanwhile; an image of its own that is missing is a 404.
+    detail::Response response = state_->send_again_while(request, "image not known", {404});
     if (response.status == 404)
         return std::nullopt;
     return state_->decode(request, state_->parse_body(request, response), parse_image);

@@ -33,25 +33,6 @@ nlohmann::json ipam_json(const NetworkSpec& spec) {
             {"Options", spec.ipam_options}};
 }
 
-/// Podman checks a subnet against the host's interfaces, listing them and
-/// then their addresses, and answers 500 "no such network interface" when
-/// one goes away in between (another stack's container stopping). That is
-/// an answer, not a lost request: asking again is safe.
-template <typename Send>
-nlohmann::json sent_again_if_an_interface_went_away(Send send) {
-    constexpr int attempts = 3;
-    for (int attempt = 1;; ++attempt) {
-        try {
-            return send();
-        } catch (const EngineError& error) {
-            bool interface_went_away =
-                error.engine_message().find("no such network interface") != std::string::npos;
-            if (!interface_went_away || attempt == attempts)
-                throw;
-        }
-    }
-}
-
 }  // namespace
 
 std::string Engine::network_create(const NetworkSpec& spec) {
@@ -71,8 +52,11 @@ std::string Engine::network_create(const NetworkSpec& spec) {
     request.headers.push_back("Content-Type: application/json");
     request.body = body.dump();
     try {
-        const auto answer =
-            sent_again_if_an_interface_went_away([&] { return state_->send_json(request); });
+        // Podman checks a subnet against the host's interfaces, listing them
+        // and then their addresses, and says "no such network interface"
+        // when one goes away in between (another stack's container stopping).
+        const auto answer = state_->parse_body(
+            request, state_->send_again_while(request, "no such network interface"));
         // Podman names the options it does not know here, and makes the
         // network without them; such a network is not the one asked for.
         const std::string id = string_field(answer, "Id");

@@ -65,11 +65,18 @@ Event detail::normalise_event(const nlohmann::json& raw) {
             }
         }
     }
-    if (raw.contains("timeNano") && raw["timeNano"].is_number()) {
-        event.time_nanoseconds = raw["timeNano"].get<std::int64_t>();
-    } else if (raw.contains("time") && raw["time"].is_number()) {
-        event.time_nanoseconds = raw["time"].get<std::int64_t>() * 1'000'000'000;
-    }
+    constexpr std::int64_t nanoseconds_per_second = 1'000'000'000;
+    constexpr std::int64_t latest_second =
+        std::numeric_limits<std::int64_t>::max() / nanoseconds_per_second;
+    // An event stream goes on past a field it cannot read: the time stays 0.
+    auto field = [&raw](const char* key) {
+        return raw.contains(key) ? fitting_integer<std::int64_t>(raw[key]) : std::nullopt;
+    };
+    const auto seconds = field("time");
+    if (auto nanoseconds = field("timeNano"); nanoseconds && *nanoseconds >= 0)
+        event.time_nanoseconds = *nanoseconds;
+    else if (seconds && *seconds > 0 && *seconds <= latest_second)
+        event.time_nanoseconds = *seconds * nanoseconds_per_second;
     return event;
 }
 

@@ -438,6 +438,21 @@ TEST_CASE("Docker's and Podman's health events normalise to one shape") {
     CHECK(exec.health_status.empty());
 }
 
+TEST_CASE("an event's time that fits no 64-bit count of nanoseconds is left unknown") {
+    // The stream fuzzer's find: a float timeNano converted to an integer
+    // (undefined behaviour; the sanitizer builds replay it from the corpus).
+    auto float_nanoseconds = normalise_event(nlohmann::json::parse(
+        R"({"Type": "container", "Action": "start", "time": 1, "timeNano": 1.47e25})"));
+    CHECK(float_nanoseconds.action == "start");
+    CHECK(float_nanoseconds.time_nanoseconds == 1'000'000'000);
+    auto far_seconds = normalise_event(nlohmann::json::parse(
+        R"({"Type": "container", "Action": "start", "time": 9300000000000000000})"));
+    CHECK(far_seconds.time_nanoseconds == 0);
+    auto text_seconds = normalise_event(
+        nlohmann::json::parse(R"({"Type": "container", "Action": "start", "time": "1700000000"})"));
+    CHECK(text_seconds.time_nanoseconds == 0);
+}
+
 TEST_CASE("a copied tar round-trips files, folders and links, and refuses escapes") {
     testing::TemporaryFolder source;
     source.write("tree/a.txt", "alpha");
