@@ -344,6 +344,12 @@ json detail::network_endpoint_body(const NetworkEndpoint& endpoint) {
 
 namespace {
 
+/// A container's state in Docker's words, which both engines' callers read:
+/// Podman says "stopped" for a moment between a stop and "exited".
+std::string docker_state(std::string state) {
+    return state == "stopped" ? "exited" : state;
+}
+
 ContainerInfo parse_container(const json& raw) {
     ContainerInfo info;
     info.id = string_field(raw, "Id");
@@ -362,7 +368,7 @@ ContainerInfo parse_container(const json& raw) {
     info.restart_count = integer_field(raw, "RestartCount", 0);
 
     const json state = raw.contains("State") ? raw["State"] : json::object();
-    info.state.status = string_field(state, "Status");
+    info.state.status = docker_state(string_field(state, "Status"));
     info.state.running = state.value("Running", false);
     info.state.oom_killed = state.value("OOMKilled", false);
     info.state.exit_code = integer_field(state, "ExitCode", 0);
@@ -439,7 +445,7 @@ std::vector<ContainerSummary> parse_summaries(const json& answer) {
             summary.names.push_back(name);
         }
         summary.image = string_field(raw, "Image");
-        summary.state = string_field(raw, "State");
+        summary.state = docker_state(string_field(raw, "State"));
         summary.status = string_field(raw, "Status");
         summary.labels = string_map(raw, "Labels");
         result.push_back(std::move(summary));

@@ -392,9 +392,23 @@ TEST_SUITE("engine") {
         CHECK(ended.exit_code == 0);
         CHECK(ended.output == "once-1  | hello\nonce-1  | bye\n");
         CHECK(project.run_with(once, {"down"}).exit_code == 0);
+        // SIGINT once the service has said it started (at most 60 s), so
+        // that a slow create on a loaded machine is not cut short.
+        const std::string output = project.write("attached.out", "");
         auto interrupted =
-            run_stdout({"timeout", "-s", "INT", "--preserve-status", "4", compat_program(), "-f",
-                        project.file(), "-p", project.name(), "up", "web"});
+            run_process({"sh", "-c",
+                         quoted(compat_program()) + " -f " + quoted(project.file()) + " -p " +
+                             quoted(project.name()) + " up web >" + quoted(output) +
+                             " 2>/dev/null & up=$!\n"
+                             "tries=0\n"
+                             "until grep -q 'web started' " +
+                             quoted(output) +
+                             " || [ $tries -ge 600 ]; do\n"
+                             "  sleep 0.1; tries=$((tries + 1))\n"
+                             "done\n"
+                             "kill -INT $up; wait $up; status=$?\n"
+                             "cat " +
+                             quoted(output) + "; exit $status"});
         CHECK(interrupted.exit_code == 130);
         CHECK(interrupted.output.find("web-1  | web started\n") != std::string::npos);
         CHECK(project.run({"ps", "--services", "-a", "--filter", "status=exited"}).output ==

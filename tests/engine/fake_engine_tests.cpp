@@ -315,6 +315,23 @@ TEST_CASE("an image inspect Podman failed over another image's removal is asked 
     CHECK_THROWS_AS(engine.image_inspect("other"), EngineError);
 }
 
+TEST_CASE("Podman's passing \"stopped\" state reads as Docker's \"exited\"") {
+    // Podman answers it for a moment between a stop and "exited"; not on demand.
+    FakeEngine fake(docker_like([](const std::string& line, int) {
+        if (line.rfind("GET /v1.41/containers/json", 0) == 0)
+            return whole(200, "application/json",
+                         R"([{"Id":"c1","Names":["/c1"],"State":"stopped","Labels":{}}])");
+        return whole(200, "application/json",
+                     R"({"Id":"c1","Name":"/c1","State":{"Status":"stopped","ExitCode":3}})");
+    }));
+    Engine engine(fake.endpoint());
+    CHECK(engine.container_inspect("c1").state.status == "exited");
+    CHECK(engine.container_inspect("c1").state.exit_code == 3);
+    auto listed = engine.container_list();
+    REQUIRE(listed.size() == 1);
+    CHECK(listed[0].state == "exited");
+}
+
 TEST_CASE("a chunk torn off by a closed connection is a TransportError, not a short success") {
     FakeEngine fake(docker_like([](const std::string&, int) {
         return Reply{{{0ms, chunked_head}, {0ms, "64\r\n{\"stream\":\"only part"}}, true};

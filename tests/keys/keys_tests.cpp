@@ -1145,5 +1145,5 @@ volumes:
 }
 
 int main(int argc, char** argv) {
-    return run_suite(argc, argv);
+    return run_suite(argc, argv, /*needs_base_image=*/true);
 }
