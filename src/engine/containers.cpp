@@ -350,6 +350,19 @@ std::string docker_state(std::string state) {
     return state == "stopped" ? "exited" : state;
 }
 
+/// The create warnings that say the container differs from the spec.
+/// dockerd on a host without swap accounting warns "Memory limited without
+/// swap" for any memory limit: the limit is applied and swap is left
+/// unlimited, which is all a spec without MemorySwap asked for.
+std::vector<std::string> warnings_about_the_spec(std::vector<std::string> warnings,
+                                                 const ContainerSpec& spec) {
+    if (!spec.resources.memory_swap_bytes)
+        std::erase_if(warnings, [](const std::string& warning) {
+            return warning.find("Memory limited without swap") != std::string::npos;
+        });
+    return warnings;
+}
+
 ContainerInfo parse_container(const json& raw) {
     ContainerInfo info;
     info.id = string_field(raw, "Id");
@@ -490,7 +503,7 @@ std::string Engine::container_create(const ContainerSpec& spec) {
         const json answer = state_->send_json(request);
         const std::string id = string_field(answer, "Id");
         refuse_if_warned("create container", spec.name.empty() ? id : spec.name,
-                         string_list(answer, "Warnings"),
+                         warnings_about_the_spec(string_list(answer, "Warnings"), spec),
                          [&] { container_remove(id, {.force = true, .volumes = true}); });
         return id;
     } catch (const OutcomeUnknown&) {

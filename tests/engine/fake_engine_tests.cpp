@@ -332,6 +332,29 @@ TEST_CASE("Podman's passing \"stopped\" state reads as Docker's \"exited\"") {
     CHECK(listed[0].state == "exited");
 }
 
+TEST_CASE("dockerd's warning of no swap accounting fails a create only when swap was asked for") {
+    // This host has swap accounting, so dockerd never says it here.
+    std::atomic<int> removes = 0;
+    FakeEngine fake(docker_like([&removes](const std::string& line, int) {
+        if (line.rfind("DELETE /v1.41/containers/c1", 0) == 0) {
+            ++removes;
+            return whole(204, "application/json", "");
+        }
+        return whole(201, "application/json",
+                     R"({"Id":"c1","Warnings":["Your kernel does not support swap limit )"
+                     R"(capabilities or the cgroup is not mounted. Memory limited without swap."]})");
+    }));
+    Engine engine(fake.endpoint());
+    ContainerSpec memory_only{.name = "web", .image = "app"};
+    memory_only.resources.memory_bytes = 64 << 20;
+    CHECK(engine.container_create(memory_only) == "c1");
+    CHECK(removes == 0);
+    ContainerSpec with_swap = memory_only;
+    with_swap.resources.memory_swap_bytes = 128 << 20;
+    CHECK_THROWS_AS(engine.container_create(with_swap), EngineWarning);
+    CHECK(removes == 1);
+}
+
 TEST_CASE("a chunk torn off by a closed connection is a TransportError, not a short success") {
     FakeEngine fake(docker_like([](const std::string&, int) {
         return Reply{{{0ms, chunked_head}, {0ms, "64\r\n{\"stream\":\"only part"}}, true};
