@@ -147,4 +147,24 @@ class BERTH_API UsageError : public Error {
     using Error::Error;
 };
 
+/// A replica was asked for that its service does not have (an index below
+/// 1 or above its count): by a Stack method, `exec --index` or
+/// service_status(). What the service has is in the message and in
+/// replicas().
+class BERTH_API ReplicaOutOfRange : public UsageError {
+  public:
+    /// numbers: the replica numbers the service's containers have.
+    ReplicaOutOfRange(const std::string& project, std::string service, int index,
+                      std::vector<int> numbers);
+    const std::string& service() const { return service_; }
+    int index() const { return index_; }
+    /// How many containers the service has.
+    int replicas() const { return static_cast<int>(numbers_.size()); }
+
+  private:
+    std::string service_;
+    int index_;
+    std::vector<int> numbers_;
+};
+
 }  // namespace berth

@@ -92,25 +92,6 @@ struct Replica {
     int index = 1;
 };
 
-/// A Stack method was asked for a replica that its service does not have
-/// (an index below 1 or above its count). What the service has is in the
-/// message and in replicas().
-class BERTH_API ReplicaOutOfRange : public UsageError {
-  public:
-    /// numbers: the replica numbers the service's containers have.
-    ReplicaOutOfRange(const std::string& project, std::string service, int index,
-                      std::vector<int> numbers);
-    const std::string& service() const { return service_; }
-    int index() const { return index_; }
-    /// How many containers the service has.
-    int replicas() const { return static_cast<int>(numbers_.size()); }
-
-  private:
-    std::string service_;
-    int index_;
-    std::vector<int> numbers_;
-};
-
 /// A running compose project owned (or attached to) by this process.
 ///
 /// One Stack may be used from several threads at once: it holds no state

@@ -188,7 +188,8 @@ BERTH_API void down(Engine& engine, const std::string& project_name,
 BERTH_API std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name);
 
 /// One container of a service (replica `number`, the first by default);
-/// throws UsageError when the project has none.
+/// throws ReplicaOutOfRange, naming the numbers the service has, when the
+/// project has no such container.
 BERTH_API ServiceStatus service_status(Engine& engine, const std::string& project_name,
                                        const std::string& service, int number = 1);
 

@@ -128,6 +128,20 @@ std::string joined_warnings(const std::vector<std::string>& warnings) {
     return "the engine warned: " + text;
 }
 
+std::string replica_message(const std::string& project, const std::string& service, int index,
+                            const std::vector<int>& numbers) {
+    std::string message = "service '" + service + "' of project " + project;
+    if (numbers.empty()) {
+        message += " has no containers (scaled to 0?)";
+    } else {
+        message += " has " + std::to_string(numbers.size()) +
+                   (numbers.size() == 1 ? " replica, number" : " replicas, numbers");
+        for (std::size_t i = 0; i < numbers.size(); ++i)
+            message += (i == 0 ? " " : ", ") + std::to_string(numbers[i]);
+    }
+    return message + ": there is no replica " + std::to_string(index);
+}
+
 }  // namespace
 
 EngineWarning::EngineWarning(std::string operation, std::string target,
@@ -140,6 +154,13 @@ TransportError::TransportError(std::string operation, std::string target, std::s
       operation_(std::move(operation)),
       target_(std::move(target)),
       detail_(std::move(detail)) {}
+
+ReplicaOutOfRange::ReplicaOutOfRange(const std::string& project, std::string service, int index,
+                                     std::vector<int> numbers)
+    : UsageError(replica_message(project, service, index, numbers)),
+      service_(std::move(service)),
+      index_(index),
+      numbers_(std::move(numbers)) {}
 
 Cancelled::Cancelled(const std::string& operation) : Error(operation + ": cancelled") {}
 

@@ -69,12 +69,15 @@ std::vector<ServiceStatus> ps(Engine& engine, const std::string& project_name) {
 
 ServiceStatus service_status(Engine& engine, const std::string& project_name,
                              const std::string& service, int number) {
+    std::vector<int> numbers;
     for (auto& status : ps(engine, project_name)) {
-        if (status.service == service && status.number == number)
+        if (status.service != service)
+            continue;
+        if (status.number == number)
             return status;
+        numbers.push_back(status.number);
     }
-    throw UsageError("project " + project_name + " has no container for service '" + service + "'" +
-                     (number == 1 ? "" : " number " + std::to_string(number)));
+    throw ReplicaOutOfRange(project_name, service, number, numbers);
 }
 
 void down(Engine& engine, const std::string& project_name, const compose::Project* project,

@@ -340,9 +340,10 @@ TEST_CASE("dockerd's warning of no swap accounting fails a create only when swap
             ++removes;
             return whole(204, "application/json", "");
         }
-        return whole(201, "application/json",
-                     R"({"Id":"c1","Warnings":["Your kernel does not support swap limit )"
-                     R"(capabilities or the cgroup is not mounted. Memory limited without swap."]})");
+        return whole(
+            201, "application/json",
+            R"({"Id":"c1","Warnings":["Your kernel does not support swap limit )"
+            R"(capabilities or the cgroup is not mounted. Memory limited without swap."]})");
     }));
     Engine engine(fake.endpoint());
     ContainerSpec memory_only{.name = "web", .image = "app"};

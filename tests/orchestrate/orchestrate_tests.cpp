@@ -279,7 +279,14 @@ TEST_CASE("replicas: PROJECT-SERVICE-1..N, dependants wait for all, a new count 
     UpResult shrunk = stack.up(fewer);
     REQUIRE(shrunk.services.size() == 2);
     CHECK(shrunk.services[1].container_id == first.services[1].container_id);
-    CHECK_THROWS_AS(service_status(engine(), stack.name(), "worker", 2), UsageError);
+    try {
+        service_status(engine(), stack.name(), "worker", 2);
+        FAIL("service_status found a replica the scale-down removed");
+    } catch (const ReplicaOutOfRange& missing) {
+        CHECK(missing.replicas() == 1);
+        CHECK(std::string(missing.what()).find("has 1 replica, number 1: there is no replica 2") !=
+              std::string::npos);
+    }
 
     UpOptions clash;
     clash.scale = {{"nonexistent", 2}};
