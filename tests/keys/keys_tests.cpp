@@ -41,8 +41,6 @@ namespace {
 class KeysProject {
   public:
     explicit KeysProject(const std::string& text) : name_(unique_name("berth-keys")) {
-        static const bool swept = (remove_projects_of_dead_runs("berth-keys"), true);
-        (void)swept;
         folder_.write("compose.yaml", text);
         std::filesystem::create_directories(folder_.path() / "bind");
         folder_.write("bind/file", "from the host\n");
@@ -1145,5 +1143,5 @@ volumes:
 }
 
 int main(int argc, char** argv) {
-    return run_suite(argc, argv, /*needs_base_image=*/true);
+    return run_suite(argc, argv, /*needs_base_image=*/true, /*leftovers_prefix=*/"berth-keys");
 }

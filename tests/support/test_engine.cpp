@@ -175,11 +175,13 @@ BaseImageOutcome ensure_stack_base_image() {
     return ensure_base_image(engine(), base);
 }
 
-int run_suite(int argc, char** argv, bool needs_base_image) {
+int run_suite(int argc, char** argv, bool needs_base_image, const std::string& leftovers_prefix) {
     if (!announce_backend())
         return 1;
     if (needs_base_image)
         ensure_stack_base_image();
+    if (!leftovers_prefix.empty())
+        remove_leftovers_of_dead_runs(leftovers_prefix);
     doctest::Context context(argc, argv);
     return context.run();
 }
@@ -230,26 +232,49 @@ ContainerSpec busybox_spec(const std::string& script) {
     return spec;
 }
 
-void remove_projects_of_dead_runs(const std::string& prefix) {
-    ListFilter filter;
-    filter.labels = {compose_labels::project};
-    std::set<std::string> projects;
-    auto note = [&projects](const std::map<std::string, std::string>& labels) {
-        projects.insert(labels.at(compose_labels::project));
-    };
-    for (const auto& container : engine().container_list(filter))
-        note(container.labels);
-    for (const auto& network : engine().network_list(filter))
-        note(network.labels);
-    for (const auto& volume : engine().volume_list(filter))
-        note(volume.labels);
-    // unique_name's shape: PREFIX-PID-COUNTER.
-    const std::regex own_shape(prefix + "-([0-9]+)-[0-9]+");
-    for (const auto& project : projects) {
+void remove_leftovers_of_dead_runs(const std::string& prefix) {
+    // unique_name's shape: PREFIX[-WORD]-PID-COUNTER, for projects and for
+    // the objects a suite makes without one.
+    const std::regex own_shape(prefix + "(-[a-z]+)?-([0-9]+)-[0-9]+");
+    auto left_by_dead_run = [&own_shape](const std::string& name) {
         std::smatch match;
-        if (!std::regex_match(project, match, own_shape) || fs::exists("/proc/" + match[1].str()))
+        return std::regex_match(name, match, own_shape) && !fs::exists("/proc/" + match[2].str());
+    };
+    auto say = [](const std::string& what) {
+        std::cerr << "removing " << what << ", left by a run that was killed\n";
+    };
+    std::set<std::string> projects;
+    for (const auto& container : engine().container_list()) {
+        if (auto project = container.labels.find(compose_labels::project);
+            project != container.labels.end())
+            projects.insert(project->second);
+        else if (!container.names.empty() && left_by_dead_run(container.names[0])) {
+            say(container.names[0]);
+            engine().container_remove(container.id, {.force = true, .volumes = true});
+        }
+    }
+    for (const auto& network : engine().network_list()) {
+        if (auto project = network.labels.find(compose_labels::project);
+            project != network.labels.end())
+            projects.insert(project->second);
+        else if (left_by_dead_run(network.name)) {
+            say(network.name);
+            engine().network_remove(network.id);
+        }
+    }
+    for (const auto& volume : engine().volume_list()) {
+        if (auto project = volume.labels.find(compose_labels::project);
+            project != volume.labels.end())
+            projects.insert(project->second);
+        else if (left_by_dead_run(volume.name)) {
+            say(volume.name);
+            engine().volume_remove(volume.name);
+        }
+    }
+    for (const auto& project : projects) {
+        if (!left_by_dead_run(project))
             continue;
-        std::cerr << "removing " << project << ", left by a run that was killed\n";
+        say(project);
         down(engine(), project, nullptr, {.remove_volumes = true, .kill = true});
     }
 }

@@ -31,8 +31,10 @@ BaseImageOutcome ensure_stack_base_image();
 
 /// The main() of an engine-facing suite: says which backend runs (failing
 /// when it is not the expected one), optionally makes sure the base image is
-/// there, then runs the doctest cases.
-int run_suite(int argc, char** argv, bool needs_base_image = false);
+/// there and takes away what killed runs named with a prefix left (see
+/// remove_leftovers_of_dead_runs), then runs the doctest cases.
+int run_suite(int argc, char** argv, bool needs_base_image = false,
+              const std::string& leftovers_prefix = {});
 
 /// "berth-test/busybox:latest", imported from Debian's busybox-static once.
 const std::string& busybox_image();
@@ -52,11 +54,12 @@ std::string unique_name(const std::string& prefix);
 /// project left: what every failure path must leave behind.
 bool project_gone(const std::string& project);
 
-/// Takes down the compose projects that earlier runs named
-/// unique_name(prefix) and left behind because they were killed (their
-/// process is gone). A suite with fixed subnets needs it: one killed run
-/// would otherwise fail every later run with overlapping pools.
-void remove_projects_of_dead_runs(const std::string& prefix);
+/// Takes away what earlier runs left behind because they were killed (their
+/// process is gone): compose projects, containers, networks and volumes
+/// named unique_name(prefix) or unique_name(prefix + "-WORD"). A suite with
+/// fixed subnets needs it: one killed run would otherwise fail every later
+/// run with overlapping pools.
+void remove_leftovers_of_dead_runs(const std::string& prefix);
 
 /// A file's whole text; "" when it cannot be read (a /proc entry of a
 /// process that ended meanwhile).
