@@ -42,7 +42,7 @@ std::optional<Healthcheck> parse_healthcheck(const json& raw) {
     if (check.test.empty())
         return std::nullopt;
     auto duration = [&raw](const char* key) {
-        return std::chrono::nanoseconds(raw.value(key, std::int64_t{0}));
+        return std::chrono::nanoseconds(integer_field<std::int64_t>(raw, key, 0));
     };
     check.interval = duration("Interval");
     check.timeout = duration("Timeout");
@@ -353,10 +353,11 @@ std::string docker_state(std::string state) {
 /// The create warnings that say the container differs from the spec.
 /// dockerd on a host without swap accounting warns "Memory limited without
 /// swap" for any memory limit: the limit is applied and swap is left
-/// unlimited, which is all a spec without MemorySwap asked for.
+/// unlimited, which is all a spec without MemorySwap (or with -1,
+/// unlimited) asked for.
 std::vector<std::string> warnings_about_the_spec(std::vector<std::string> warnings,
                                                  const ContainerSpec& spec) {
-    if (!spec.resources.memory_swap_bytes)
+    if (spec.resources.memory_swap_bytes.value_or(-1) == -1)
         std::erase_if(warnings, [](const std::string& warning) {
             return warning.find("Memory limited without swap") != std::string::npos;
         });
@@ -416,10 +417,12 @@ ContainerInfo parse_container(const json& raw) {
             auto slash = key.find('/');
             for (const auto& binding : bindings) {
                 PortBinding port;
-                port.container_port = std::atoi(key.substr(0, slash).c_str());
+                port.container_port =
+                    integer_in_text<int>(std::string_view(key).substr(0, slash)).value_or(0);
                 port.protocol = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
                 port.host_ip = string_field(binding, "HostIp");
-                port.host_port = std::atoi(string_field(binding, "HostPort").c_str());
+                port.host_port =
+                    integer_in_text<int>(string_field(binding, "HostPort")).value_or(0);
                 info.ports.push_back(port);
             }
         }

@@ -19,9 +19,9 @@ int compare_versions(const std::string& a, const std::string& b) {
         int x = 0, y = 0;
         std::string part;
         if (std::getline(left, part, '.'))
-            x = std::atoi(part.c_str());
+            x = integer_in_text<int>(part).value_or(0);
         if (std::getline(right, part, '.'))
-            y = std::atoi(part.c_str());
+            y = integer_in_text<int>(part).value_or(0);
         if (x != y)
             return x < y ? -1 : 1;
     }

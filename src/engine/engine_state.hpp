@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -131,14 +132,17 @@ struct __attribute__((visibility("hidden"))) Engine::State {
         try {
             return reader(answer);
         } catch (const nlohmann::json::exception& error) {
-            throw TransportError(
-                request.operation, request.target,
-                std::string("the engine's answer has an unexpected shape: ") + error.what());
+            throw unexpected_shape(request, error);
         } catch (const UnexpectedShape& error) {
-            throw TransportError(
-                request.operation, request.target,
-                std::string("the engine's answer has an unexpected shape: ") + error.what());
+            throw unexpected_shape(request, error);
         }
+    }
+
+    static TransportError unexpected_shape(const detail::Request& request,
+                                           const std::exception& error) {
+        return TransportError(
+            request.operation, request.target,
+            std::string("the engine's answer has an unexpected shape: ") + error.what());
     }
 };
 
@@ -191,6 +195,18 @@ std::optional<T> fitting_integer(const nlohmann::json& value) {
             return static_cast<T>(number);
     }
     return std::nullopt;
+}
+
+/// A whole number written as text in an answer (a port in "80/tcp", a part
+/// of a version), when all of it is one that fits T; atoi's overflow is
+/// undefined.
+template <typename T>
+std::optional<T> integer_in_text(std::string_view text) {
+    T number{};
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (error != std::errc() || end != text.data() + text.size())
+        return std::nullopt;
+    return number;
 }
 
 /// An integer field that fits T; `fallback` when absent or null. Anything

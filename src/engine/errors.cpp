@@ -132,7 +132,7 @@ std::string replica_message(const std::string& project, const std::string& servi
                             const std::vector<int>& numbers) {
     std::string message = "service '" + service + "' of project " + project;
     if (numbers.empty()) {
-        message += " has no containers (scaled to 0?)";
+        message += " has no containers (scaled to 0, or not in the project)";
     } else {
         message += " has " + std::to_string(numbers.size()) +
                    (numbers.size() == 1 ? " replica, number" : " replicas, numbers");

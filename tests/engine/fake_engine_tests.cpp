@@ -294,11 +294,14 @@ TEST_CASE("an image inspect Podman failed over another image's removal is asked 
     // "image not known" when another client removes one meanwhile (seen 2
     // times in 316 inspects during builds and removals); not on demand.
     std::atomic<int> inspects = 0;
-    FakeEngine fake(docker_like([&inspects](const std::string& line, int) {
+    std::atomic<int> others = 0;
+    FakeEngine fake(docker_like([&inspects, &others](const std::string& line, int) {
         if (line.rfind("GET /v1.41/images/gone/json", 0) == 0)
             return whole(404, "application/json", R"({"message":"no such image"})");
-        if (line.rfind("GET /v1.41/images/base/json", 0) != 0)
+        if (line.rfind("GET /v1.41/images/base/json", 0) != 0) {
+            ++others;
             return whole(500, "application/json", R"({"message":"disk on fire"})");
+        }
         if (++inspects < 3)
             return whole(500, "application/json",
                          R"({"cause":"image not known","message":"failed to convert ImageData )"
@@ -313,6 +316,7 @@ TEST_CASE("an image inspect Podman failed over another image's removal is asked 
     CHECK_FALSE(engine.image_inspect("gone"));
     // Any other 500 is the engine's answer, and not asked again.
     CHECK_THROWS_AS(engine.image_inspect("other"), EngineError);
+    CHECK(others == 1);
 }
 
 TEST_CASE("Podman's passing \"stopped\" state reads as Docker's \"exited\"") {

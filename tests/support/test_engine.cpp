@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <regex>
@@ -240,42 +241,52 @@ void remove_leftovers_of_dead_runs(const std::string& prefix) {
         std::smatch match;
         return std::regex_match(name, match, own_shape) && !fs::exists("/proc/" + match[2].str());
     };
-    auto say = [](const std::string& what) {
+    // A failed removal is told and passed over: the cases then fail with
+    // the engine's own words about what is in the way.
+    auto remove = [](const std::string& what, const std::function<void()>& removal) {
         std::cerr << "removing " << what << ", left by a run that was killed\n";
+        try {
+            removal();
+        } catch (const std::exception& error) {
+            std::cerr << "  could not: " << error.what() << "\n";
+        }
     };
+    auto project_of = [](const std::map<std::string, std::string>& labels) {
+        auto found = labels.find(compose_labels::project);
+        return found == labels.end() ? std::string() : found->second;
+    };
+    // Projects first: their containers may use the outside networks and
+    // volumes that the unlabelled ones below are.
     std::set<std::string> projects;
-    for (const auto& container : engine().container_list()) {
-        if (auto project = container.labels.find(compose_labels::project);
-            project != container.labels.end())
-            projects.insert(project->second);
-        else if (!container.names.empty() && left_by_dead_run(container.names[0])) {
-            say(container.names[0]);
-            engine().container_remove(container.id, {.force = true, .volumes = true});
-        }
-    }
-    for (const auto& network : engine().network_list()) {
-        if (auto project = network.labels.find(compose_labels::project);
-            project != network.labels.end())
-            projects.insert(project->second);
-        else if (left_by_dead_run(network.name)) {
-            say(network.name);
-            engine().network_remove(network.id);
-        }
-    }
-    for (const auto& volume : engine().volume_list()) {
-        if (auto project = volume.labels.find(compose_labels::project);
-            project != volume.labels.end())
-            projects.insert(project->second);
-        else if (left_by_dead_run(volume.name)) {
-            say(volume.name);
-            engine().volume_remove(volume.name);
-        }
-    }
+    const auto containers = engine().container_list();
+    const auto networks = engine().network_list();
+    const auto volumes = engine().volume_list();
+    for (const auto& container : containers)
+        projects.insert(project_of(container.labels));
+    for (const auto& network : networks)
+        projects.insert(project_of(network.labels));
+    for (const auto& volume : volumes)
+        projects.insert(project_of(volume.labels));
     for (const auto& project : projects) {
-        if (!left_by_dead_run(project))
-            continue;
-        say(project);
-        down(engine(), project, nullptr, {.remove_volumes = true, .kill = true});
+        if (left_by_dead_run(project))
+            remove(project, [&] {
+                down(engine(), project, nullptr, {.remove_volumes = true, .kill = true});
+            });
+    }
+    for (const auto& container : containers) {
+        if (project_of(container.labels).empty() && !container.names.empty() &&
+            left_by_dead_run(container.names[0]))
+            remove(container.names[0], [&] {
+                engine().container_remove(container.id, {.force = true, .volumes = true});
+            });
+    }
+    for (const auto& network : networks) {
+        if (project_of(network.labels).empty() && left_by_dead_run(network.name))
+            remove(network.name, [&] { engine().network_remove(network.id); });
+    }
+    for (const auto& volume : volumes) {
+        if (project_of(volume.labels).empty() && left_by_dead_run(volume.name))
+            remove(volume.name, [&] { engine().volume_remove(volume.name); });
     }
 }
 

@@ -58,7 +58,9 @@ bool project_gone(const std::string& project);
 /// process is gone): compose projects, containers, networks and volumes
 /// named unique_name(prefix) or unique_name(prefix + "-WORD"). A suite with
 /// fixed subnets needs it: one killed run would otherwise fail every later
-/// run with overlapping pools.
+/// run with overlapping pools. "Gone" is judged by /proc, so the runs must
+/// share this process's PID namespace (not true of another container on a
+/// shared engine).
 void remove_leftovers_of_dead_runs(const std::string& prefix);
 
 /// A file's whole text; "" when it cannot be read (a /proc entry of a
