@@ -354,6 +354,10 @@ TEST_CASE("dockerd's warning of no swap accounting fails a create only when swap
     memory_only.resources.memory_bytes = 64 << 20;
     CHECK(engine.container_create(memory_only) == "c1");
     CHECK(removes == 0);
+    ContainerSpec unlimited_swap = memory_only;
+    unlimited_swap.resources.memory_swap_bytes = -1;
+    CHECK(engine.container_create(unlimited_swap) == "c1");
+    CHECK(removes == 0);
     ContainerSpec with_swap = memory_only;
     with_swap.resources.memory_swap_bytes = 128 << 20;
     CHECK_THROWS_AS(engine.container_create(with_swap), EngineWarning);
