@@ -14,14 +14,19 @@ namespace {
 
 /// Compares dotted versions numerically: "1.9" < "1.41".
 int compare_versions(const std::string& a, const std::string& b) {
+    // A part's leading digits, as atoi read them ("1-dev" is 1).
+    auto leading_number = [](const std::string& text) {
+        return integer_in_text<int>(text.substr(0, text.find_first_not_of("0123456789")))
+            .value_or(0);
+    };
     std::istringstream left(a), right(b);
     while (left.good() || right.good()) {
         int x = 0, y = 0;
         std::string part;
         if (std::getline(left, part, '.'))
-            x = integer_in_text<int>(part).value_or(0);
+            x = leading_number(part);
         if (std::getline(right, part, '.'))
-            y = integer_in_text<int>(part).value_or(0);
+            y = leading_number(part);
         if (x != y)
             return x < y ? -1 : 1;
     }
